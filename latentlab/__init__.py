@@ -1,0 +1,14 @@
+"""latentlab: steer the latent spaces of image generators from Jupyter."""
+
+from latentlab.data import SHAPES, render, render_shapes, sample_factors
+from latentlab.generators import Generator, SplitGenerator
+from latentlab.images import make_grid, save_image, to_bytes, to_pil
+from latentlab.latents import lerp, slerp, truncated_normal
+from latentlab.zoo import load_generator, load_probe
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SHAPES", "Generator", "SplitGenerator", "__version__", "lerp", "load_generator", "load_probe", "make_grid",
+    "render", "render_shapes", "sample_factors", "save_image", "slerp", "to_bytes", "to_pil", "truncated_normal",
+]

@@ -1,0 +1,127 @@
+"""The ``latentlab`` command: a thin layer over the public API.
+
+    latentlab sample --model shapes-biggan --class star --truncation 0.5 -n 16 --seed 0 --out grid.png
+    latentlab models
+    latentlab train shapes-biggan --out runs/shapes-biggan [--install]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from latentlab.errors import check_positive_int, check_truncation
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def _sample(args: argparse.Namespace) -> list[Path]:
+    from latentlab.images import save_image
+    from latentlab.zoo import load_generator
+
+    generator = load_generator(args.model, device=args.device)
+    n = check_positive_int("-n", args.n)
+    truncation = check_truncation(args.truncation)
+    out = Path(args.out)
+    written: list[Path] = []
+    if args.class_name is None and generator.conditional and out.suffix.lower() not in IMAGE_SUFFIXES:
+        # a folder: one grid per class plus a mixed grid
+        for name in generator.class_names:
+            images = generator.generate(n, seed=args.seed, truncation=truncation, classes=name)
+            written.append(save_image(images, out / f"{name}.png", nrow=args.nrow, upscale_to=128))
+        images = generator.generate(n, seed=args.seed, truncation=truncation)
+        written.append(save_image(images, out / "mixed.png", nrow=args.nrow, upscale_to=128))
+        return written
+    classes = None
+    if args.class_name is not None:
+        classes = args.class_name if not args.class_name.isdigit() else int(args.class_name)
+    images = generator.generate(n, seed=args.seed, truncation=truncation, classes=classes)
+    path = out if out.suffix.lower() in IMAGE_SUFFIXES else out / "grid.png"
+    return [save_image(images, path, nrow=args.nrow, upscale_to=128)]
+
+
+def _models(args: argparse.Namespace) -> None:
+    import latentlab.zoo.builtin  # noqa: F401
+    from latentlab.zoo.loader import embedded_path
+    from latentlab.zoo.registry import MODELS
+
+    rows = [("name", "kind", "size", "source", "licence", "status")]
+    for entry in MODELS.values():
+        if entry.embedded:
+            path = embedded_path(entry)
+            size = f"{path.stat().st_size / 1e6:.1f} MB" if path.exists() else "missing"
+            status = "embedded"
+        else:
+            size, status = "-", "known (no loader yet)" if not entry.loadable else "download"
+        rows.append((entry.name, entry.kind, size, entry.source, entry.licence, status))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+def _train(args: argparse.Namespace) -> Path:
+    import latentlab.zoo.builtin  # noqa: F401
+    from latentlab.zoo.registry import get_model_entry
+
+    entry = get_model_entry(args.model)
+    if not entry.recipe:
+        raise ValueError(f"{args.model!r} has no training recipe in latentlab")
+    recipe = importlib.import_module(entry.recipe)
+    kwargs = {"seed": args.seed}
+    if args.steps is not None:
+        kwargs["steps"] = check_positive_int("--steps", args.steps)
+    path = recipe.train(args.out, **kwargs)
+    print(f"weights written to {path}")
+    if args.install:
+        from latentlab.zoo.install import install_weights
+
+        installed = install_weights(path, entry)
+        print(f"installed as {installed}")
+    return path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="latentlab", description="Steer the latent spaces of image generators.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="sample images from a generator and save them as grids")
+    p.add_argument("--model", default="shapes-biggan", help="generator name or .safetensors path (default: shapes-biggan)")
+    p.add_argument("--class", dest="class_name", default=None, help="class name or index (default: one grid per class)")
+    p.add_argument("--truncation", type=float, default=None, help="truncation threshold psi > 0 (default: none)")
+    p.add_argument("-n", type=int, default=16, help="images per grid (default: 16)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--nrow", type=int, default=8, help="images per grid row")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--out", default="samples", help="a .png/.jpg file, or a folder for one grid per class")
+    p.set_defaults(run=_sample)
+
+    p = sub.add_parser("models", help="list embedded and known models")
+    p.set_defaults(run=_models)
+
+    p = sub.add_parser("train", help="retrain an embedded model with its recipe")
+    p.add_argument("model", help="embedded model name, e.g. shapes-biggan or shapes-probe")
+    p.add_argument("--out", required=True, help="run folder (samples, logs, resumable state)")
+    p.add_argument("--steps", type=int, default=None, help="override the recipe's number of steps")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--install", action="store_true", help="replace the package's embedded weights with the result")
+    p.set_defaults(run=_train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.run(args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"latentlab {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "sample":
+        for path in result:
+            print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

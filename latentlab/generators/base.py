@@ -1,0 +1,142 @@
+"""The Generator contract: latents (and classes) in, images NCHW in [0, 1] out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from latentlab.errors import check_latents, check_positive_int, unknown_name_error
+from latentlab.latents import seeded_generator, truncated_normal
+
+
+@dataclass(frozen=True)
+class SplitGenerator:
+    """A generator cut at a named layer: ``h(f(z, y), z, y) == G(z, y)``.
+
+    ``f`` maps latents to the feature map at ``layer``; ``h`` maps such a feature map to an
+    image. Hierarchical generators feed latent chunks and the class to later layers, so
+    ``h`` takes the same ``z`` and ``y`` alongside the features.
+    """
+
+    layer: str
+    f: Callable[..., torch.Tensor]
+    h: Callable[..., torch.Tensor]
+
+
+class Generator(nn.Module):
+    """Base class of latentlab generators.
+
+    Subclasses set ``latent_dim``, ``resolution``, ``class_names`` (empty when unconditional)
+    and implement :meth:`synthesize`, :meth:`layer_names` and :meth:`split`.
+    """
+
+    latent_dim: int
+    resolution: int
+    class_names: tuple[str, ...] = ()
+
+    @property
+    def conditional(self) -> bool:
+        return len(self.class_names) > 0
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    # --- latents and classes -------------------------------------------------------------
+    def sample_latents(self, n: int, seed: int | None = None, truncation: float | None = None) -> torch.Tensor:
+        """Reproducible prior samples [n, latent_dim] on the model's device.
+
+        ``truncation`` ψ resamples every entry with |z| > ψ (the truncation trick); None keeps
+        the full standard normal.
+        """
+        return truncated_normal(n, self.latent_dim, truncation, seed=seed).to(self.device)
+
+    def class_index(self, name: int | str) -> int:
+        """Index of a class given by name or index; unknown names suggest close matches."""
+        if not self.conditional:
+            raise ValueError(f"{type(self).__name__} is unconditional; it takes no class")
+        if isinstance(name, str):
+            if name not in self.class_names:
+                raise unknown_name_error("class", name, self.class_names)
+            return self.class_names.index(name)
+        if not 0 <= int(name) < len(self.class_names):
+            raise ValueError(f"class index {name!r} is out of range 0..{len(self.class_names) - 1}")
+        return int(name)
+
+    def classes(self, names: int | str | Sequence[int | str], n: int | None = None) -> torch.Tensor:
+        """Class indices [n] from one name/index (repeated n times) or a sequence of them."""
+        if isinstance(names, (int, str)):
+            return torch.full((check_positive_int("n", n or 1),), self.class_index(names), dtype=torch.long, device=self.device)
+        return torch.tensor([self.class_index(c) for c in names], dtype=torch.long, device=self.device)
+
+    def sample_classes(self, n: int, seed: int | None = None) -> torch.Tensor:
+        """Reproducible uniformly random class indices [n]."""
+        gen = seeded_generator(None if seed is None else int(seed) + 7919)
+        return torch.randint(len(self.class_names), (check_positive_int("n", n),), generator=gen).to(self.device)
+
+    def class_vectors(self, y: torch.Tensor) -> torch.Tensor:
+        """Class input as soft vectors [N, C]: indices become one-hot, vectors pass through."""
+        if y.dtype in (torch.int64, torch.int32):
+            if y.dim() != 1 or (y < 0).any() or (y >= len(self.class_names)).any():
+                raise ValueError(f"class indices must be a 1-D tensor in 0..{len(self.class_names) - 1}, got {y.tolist()}")
+            return nn.functional.one_hot(y, len(self.class_names)).float()
+        if y.dim() != 2 or y.shape[1] != len(self.class_names) or not torch.isfinite(y).all():
+            raise ValueError(f"class vectors must be finite with shape [N, {len(self.class_names)}], got {tuple(y.shape)}")
+        return y.float()
+
+    # --- synthesis -----------------------------------------------------------------------
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Images [N, 3, R, R] in [0, 1] from latents [N, latent_dim] and, if conditional, classes.
+
+        ``y`` is a tensor of class indices [N] or soft class vectors [N, C] (for mixing).
+        """
+        check_latents(z, self.latent_dim)
+        y = self._check_classes(z, y)
+        return self.synthesize(z, y)
+
+    def _check_classes(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor | None:
+        if not self.conditional:
+            if y is not None:
+                raise ValueError(f"{type(self).__name__} is unconditional; pass y=None")
+            return None
+        if y is None:
+            raise ValueError(f"this generator is class-conditional; pass y (indices into {list(self.class_names)})")
+        y = self.class_vectors(y.to(z.device))
+        if y.shape[0] != z.shape[0]:
+            raise ValueError(f"got {z.shape[0]} latents but {y.shape[0]} classes")
+        return y
+
+    def synthesize(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        """Checked latents and soft class vectors (or None) to images."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def generate(self, n: int, *, seed: int | None = None, truncation: float | None = None,
+                 classes: int | str | Sequence[int | str] | None = None, batch_size: int = 256) -> torch.Tensor:
+        """Sample ``n`` images reproducibly (classes random from ``seed`` unless given)."""
+        z = self.sample_latents(n, seed=seed, truncation=truncation)
+        y = None
+        if self.conditional:
+            y = self.sample_classes(n, seed) if classes is None else self.classes(classes, n)
+            if y.shape[0] != n:
+                raise ValueError(f"got {y.shape[0]} classes for n={n}")
+        out = [self(z[i:i + batch_size], None if y is None else y[i:i + batch_size]) for i in range(0, n, batch_size)]
+        return torch.cat(out)
+
+    # --- splitting -----------------------------------------------------------------------
+    def layer_names(self) -> list[str]:
+        """Names accepted by :meth:`split`, from the input side to the output side."""
+        raise NotImplementedError
+
+    def split(self, layer: str) -> SplitGenerator:
+        """Cut the generator after ``layer`` into f (latents → features) and h (features → image)."""
+        raise NotImplementedError
+
+    def _check_layer(self, layer: str) -> int:
+        names = self.layer_names()
+        if layer not in names:
+            raise unknown_name_error("layer", layer, names)
+        return names.index(layer)

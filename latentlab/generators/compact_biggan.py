@@ -1,0 +1,153 @@
+"""A compact BigGAN for CPU: hierarchical latent chunks, shared class embedding, conditional BN.
+
+Follows BigGAN (Brock et al.; seed 000 ch. 2): the latent is split into chunks, the first
+feeds the 4×4 linear stem and each residual up-block gets its own chunk concatenated with
+a shared class embedding, which sets the gain and bias of its conditional BatchNorms.
+Spectral norm wraps every weight during training (``spectral_norm=True``); shipped
+weights have it folded in, so inference uses plain layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from latentlab.generators.base import Generator, SplitGenerator
+
+
+@dataclass
+class CompactBigGANConfig:
+    """Architecture of a :class:`CompactBigGAN` (also used to rebuild shipped weights)."""
+
+    class_names: tuple[str, ...] = ("circle", "square", "triangle", "star", "heart")
+    latent_dim: int = 120  # split evenly over the stem and the blocks
+    embed_dim: int = 32  # shared class embedding
+    channels: tuple[int, ...] = (256, 128, 64, 32, 16)  # 4×4 stem, then one per up-block
+    spectral_norm: bool = False  # on while training; folded into the weights when shipped
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def resolution(self) -> int:
+        return 4 * 2 ** (len(self.channels) - 1)
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["class_names"] = list(self.class_names)
+        d["channels"] = list(self.channels)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> CompactBigGANConfig:
+        d = dict(d)
+        d["class_names"] = tuple(d["class_names"])
+        d["channels"] = tuple(d["channels"])
+        return cls(**d)
+
+
+def _sn(module: nn.Module, on: bool) -> nn.Module:
+    return nn.utils.parametrizations.spectral_norm(module) if on else module
+
+
+def _orthogonal(module: nn.Module) -> nn.Module:
+    nn.init.orthogonal_(module.weight)
+    if getattr(module, "bias", None) is not None:
+        nn.init.zeros_(module.bias)
+    return module
+
+
+class ConditionalBatchNorm(nn.Module):
+    """BatchNorm whose gain (1 + γ) and bias β are linear in a conditioning vector."""
+
+    def __init__(self, channels: int, cond_dim: int, sn: bool):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(channels, affine=False)
+        self.gain = _sn(_orthogonal(nn.Linear(cond_dim, channels, bias=False)), sn)
+        self.bias = _sn(_orthogonal(nn.Linear(cond_dim, channels, bias=False)), sn)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        gain = 1.0 + self.gain(cond)[:, :, None, None]
+        return self.bn(x) * gain + self.bias(cond)[:, :, None, None]
+
+
+class GBlock(nn.Module):
+    """Residual up-block: CBN → ReLU → up ×2 → conv → CBN → ReLU → conv, plus up → 1×1 conv."""
+
+    def __init__(self, cin: int, cout: int, cond_dim: int, sn: bool):
+        super().__init__()
+        self.bn1 = ConditionalBatchNorm(cin, cond_dim, sn)
+        self.conv1 = _sn(_orthogonal(nn.Conv2d(cin, cout, 3, padding=1)), sn)
+        self.bn2 = ConditionalBatchNorm(cout, cond_dim, sn)
+        self.conv2 = _sn(_orthogonal(nn.Conv2d(cout, cout, 3, padding=1)), sn)
+        self.skip = _sn(_orthogonal(nn.Conv2d(cin, cout, 1)), sn)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        h = F.interpolate(F.relu(self.bn1(x, cond)), scale_factor=2, mode="nearest")
+        h = self.conv2(F.relu(self.bn2(self.conv1(h), cond)))
+        return h + self.skip(F.interpolate(x, scale_factor=2, mode="nearest"))
+
+
+class CompactBigGAN(Generator):
+    """Class-conditional BigGAN-style generator; layers are named ``stem``, ``block1`` … ``blockK``."""
+
+    def __init__(self, config: CompactBigGANConfig | None = None):
+        super().__init__()
+        self.config = config = config or CompactBigGANConfig()
+        self.class_names = tuple(config.class_names)
+        self.latent_dim = config.latent_dim
+        self.resolution = config.resolution
+        n_blocks = len(config.channels) - 1
+        if config.latent_dim % (n_blocks + 1):
+            raise ValueError(f"latent_dim {config.latent_dim} must split evenly into {n_blocks + 1} chunks")
+        self.chunk = config.latent_dim // (n_blocks + 1)
+        sn = config.spectral_norm
+        c0 = config.channels[0]
+        self.shared = nn.Linear(len(self.class_names), config.embed_dim, bias=False)  # class embedding
+        nn.init.normal_(self.shared.weight, std=1.0)
+        self.stem = _sn(_orthogonal(nn.Linear(self.chunk, c0 * 16)), sn)
+        cond_dim = config.embed_dim + self.chunk
+        self.blocks = nn.ModuleList(
+            GBlock(cin, cout, cond_dim, sn) for cin, cout in zip(config.channels[:-1], config.channels[1:])
+        )
+        self.out_bn = nn.BatchNorm2d(config.channels[-1])
+        self.out_conv = _sn(_orthogonal(nn.Conv2d(config.channels[-1], 3, 3, padding=1)), sn)
+
+    # feature pipeline ------------------------------------------------------------------------
+    def _conditions(self, z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        chunks = z.split(self.chunk, dim=1)
+        embed = self.shared(y)  # y: soft class vectors [N, C]
+        return chunks[0], [torch.cat([embed, c], dim=1) for c in chunks[1:]]
+
+    def _features(self, z: torch.Tensor, y: torch.Tensor, upto: int) -> torch.Tensor:
+        z0, conds = self._conditions(z, y)
+        h = self.stem(z0).view(z.shape[0], -1, 4, 4)
+        for block, cond in zip(self.blocks[:upto], conds[:upto]):
+            h = block(h, cond)
+        return h
+
+    def _image(self, h: torch.Tensor, z: torch.Tensor, y: torch.Tensor, start: int) -> torch.Tensor:
+        _, conds = self._conditions(z, y)
+        for block, cond in zip(self.blocks[start:], conds[start:]):
+            h = block(h, cond)
+        return (torch.tanh(self.out_conv(F.relu(self.out_bn(h)))) + 1.0) / 2.0
+
+    def synthesize(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        return self._image(self._features(z, y, 0), z, y, 0)
+
+    # splitting ---------------------------------------------------------------------------------
+    def layer_names(self) -> list[str]:
+        return ["stem"] + [f"block{i + 1}" for i in range(len(self.blocks))]
+
+    def split(self, layer: str = "block1") -> SplitGenerator:
+        """Cut after ``layer`` (default after the first block, as paint by word does)."""
+        depth = self._check_layer(layer)
+
+        def f(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return self._features(z, self._check_classes(z, y), depth)
+
+        def h(features: torch.Tensor, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return self._image(features, z, self._check_classes(z, y), depth)
+
+        return SplitGenerator(layer, f, h)

@@ -1,0 +1,62 @@
+"""Latent priors, truncation and interpolation (pure functions)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from latentlab.errors import check_positive_int, check_truncation
+
+
+def seeded_generator(seed: int | None) -> torch.Generator:
+    """A CPU random generator seeded with ``seed`` (0 when None)."""
+    return torch.Generator().manual_seed(0 if seed is None else int(seed))
+
+
+def truncated_normal(n: int, dim: int, truncation: float | None = None, *, seed: int | None = None,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """Standard normal latents [n, dim]; with ``truncation`` ψ, values with |z| > ψ are resampled.
+
+    This is BigGAN's truncation trick: a smaller threshold trades variety for fidelity.
+    Sampling happens on the CPU so results do not depend on the device.
+    """
+    n, dim = check_positive_int("n", n), check_positive_int("dim", dim)
+    psi = check_truncation(truncation)
+    generator = generator or seeded_generator(seed)
+    z = torch.randn(n, dim, generator=generator)
+    if psi is None:
+        return z
+    outside = z.abs() > psi
+    while outside.any():  # rejection sampling keeps the exact truncated normal
+        z[outside] = torch.randn(int(outside.sum()), generator=generator)
+        outside = z.abs() > psi
+    return z
+
+
+def lerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+    """Linear interpolation [steps, ...] from a to b inclusive."""
+    t = torch.linspace(0.0, 1.0, check_positive_int("steps", steps), dtype=a.dtype, device=a.device)
+    return a[None] + t.reshape(-1, *([1] * a.dim())) * (b - a)[None]
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+    """Spherical interpolation [steps, ...] from a to b (flattened angle), inclusive."""
+    t = torch.linspace(0.0, 1.0, check_positive_int("steps", steps), dtype=a.dtype, device=a.device)
+    af, bf = a.flatten(), b.flatten()
+    cos = torch.dot(af, bf) / (af.norm() * bf.norm()).clamp(min=1e-12)
+    omega = torch.arccos(cos.clamp(-1.0, 1.0))
+    if omega.abs() < 1e-6:
+        return lerp(a, b, steps)
+    so = torch.sin(omega)
+    wa = torch.sin((1 - t) * omega) / so
+    wb = torch.sin(t * omega) / so
+    shape = (-1, *([1] * a.dim()))
+    return wa.reshape(shape) * a[None] + wb.reshape(shape) * b[None]
+
+
+def project_to_ball(z: torch.Tensor, radius: float | None = None) -> torch.Tensor:
+    """Project each row of z onto the ball ‖z‖ ≤ radius (default √d)."""
+    radius = math.sqrt(z.shape[-1]) if radius is None else radius
+    norm = z.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+    return z * (radius / norm).clamp(max=1.0)

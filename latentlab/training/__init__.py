@@ -1,0 +1,1 @@
+"""Training loops and parts shared by the recipes."""

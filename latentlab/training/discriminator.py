@@ -1,0 +1,47 @@
+"""A compact BigGAN-style projection discriminator for CPU training."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def _sn_ortho(module: nn.Module) -> nn.Module:
+    nn.init.orthogonal_(module.weight)
+    if getattr(module, "bias", None) is not None:
+        nn.init.zeros_(module.bias)
+    return nn.utils.parametrizations.spectral_norm(module)
+
+
+class DBlock(nn.Module):
+    """Residual down-block that pools first, so its convolutions run at the lower resolution."""
+
+    def __init__(self, cin: int, cout: int):
+        super().__init__()
+        self.conv1 = _sn_ortho(nn.Conv2d(cin, cout, 3, padding=1))
+        self.conv2 = _sn_ortho(nn.Conv2d(cout, cout, 3, padding=1))
+        self.skip = _sn_ortho(nn.Conv2d(cin, cout, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.avg_pool2d(x, 2)
+        h = self.conv2(F.relu(self.conv1(F.relu(x))))
+        return h + self.skip(x)
+
+
+class ProjectionDiscriminator(nn.Module):
+    """D(x, y) = ψ(φ(x)) + ⟨embed(y), φ(x)⟩ with spectral norm on every layer (Miyato & Koyama)."""
+
+    def __init__(self, n_classes: int, channels: tuple[int, ...] = (16, 32, 64, 128, 256)):
+        super().__init__()
+        self.stem = _sn_ortho(nn.Conv2d(3, channels[0], 3, padding=1))
+        self.blocks = nn.Sequential(*[DBlock(a, b) for a, b in zip(channels[:-1], channels[1:])])
+        self.linear = _sn_ortho(nn.Linear(channels[-1], 1))
+        self.embed = nn.utils.parametrizations.spectral_norm(nn.Linear(n_classes, channels[-1], bias=False))
+        nn.init.orthogonal_(self.embed.parametrizations.weight.original)
+
+    def forward(self, images: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Scores [N] for images in [0, 1] and soft class vectors [N, C]."""
+        h = self.blocks(self.stem(images * 2.0 - 1.0))
+        phi = F.relu(h).sum(dim=(2, 3))  # global sum pooling
+        return self.linear(phi).squeeze(1) + (self.embed(y) * phi).sum(dim=1)

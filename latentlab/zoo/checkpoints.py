@@ -1,0 +1,36 @@
+"""Saving and loading generator weights as safetensors with their architecture in the metadata."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+
+from latentlab.images import atomic_write_bytes
+
+
+def save_generator(generator, path: str | Path, metadata: dict[str, str] | None = None) -> Path:
+    """Write a generator's state dict and ``config.to_json()`` to ``path`` (atomically)."""
+    from safetensors.torch import save
+
+    meta = {"architecture": type(generator).__name__, "config": json.dumps(generator.config.to_json())}
+    meta.update(metadata or {})
+    tensors = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
+    return atomic_write_bytes(path, save(tensors, metadata=meta))
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """The string metadata stored in a safetensors file."""
+    with safe_open(str(path), framework="pt") as handle:
+        return dict(handle.metadata() or {})
+
+
+def load_state(path: str | Path) -> dict[str, torch.Tensor]:
+    """Tensors of a safetensors file on the CPU (no code is executed)."""
+    return load_file(str(path), device="cpu")
+
+
+__all__ = ["save_generator", "read_metadata", "load_state", "save_file"]

@@ -1,0 +1,77 @@
+"""Load registered models by name: resolve → build → load weights → to(device)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import torch
+
+from latentlab.zoo.cache import sha256
+from latentlab.zoo.checkpoints import load_state, read_metadata
+from latentlab.zoo.registry import ARCHITECTURES, ModelEntry, get_model_entry
+
+WEIGHTS_PACKAGE = "latentlab.zoo.weights"
+
+
+def manifest() -> dict[str, dict]:
+    """Checksums and sizes of the embedded weight files (written when weights are installed)."""
+    text = resources.files(WEIGHTS_PACKAGE).joinpath("manifest.json").read_text()
+    return json.loads(text)
+
+
+def embedded_path(entry: ModelEntry) -> Path:
+    """Path of an embedded model's weights inside the installed package."""
+    return Path(str(resources.files(WEIGHTS_PACKAGE).joinpath(entry.source.removeprefix("package:"))))
+
+
+def resolve(entry: ModelEntry) -> Path:
+    """Local weights file of an entry, checked against its recorded checksum."""
+    if not entry.loadable:
+        raise ValueError(f"{entry.name!r} is a known model ({entry.source}) but this version of latentlab has no loader for it")
+    if not entry.embedded:
+        raise ValueError(f"{entry.name!r}: only embedded models can be resolved by this loader")
+    path = embedded_path(entry)
+    record = manifest().get(path.name)
+    if not path.exists() or record is None:
+        raise FileNotFoundError(f"weights of {entry.name!r} are missing from the package ({path}); "
+                                f"reinstall latentlab or rebuild them with `latentlab train {entry.name} --install`")
+    if sha256(path) != record["sha256"]:
+        raise ValueError(f"weights of {entry.name!r} at {path} do not match their checksum; reinstall latentlab "
+                         f"or rebuild them with `latentlab train {entry.name} --install`")
+    return path
+
+
+def build_from_file(path: str | Path) -> torch.nn.Module:
+    """Rebuild a model from a latentlab safetensors file (architecture + config in its metadata)."""
+    meta = read_metadata(path)
+    if "architecture" not in meta or meta["architecture"] not in ARCHITECTURES:
+        raise ValueError(f"{path} is not a latentlab weights file of a known architecture "
+                         f"(metadata architecture={meta.get('architecture')!r}; known: {sorted(ARCHITECTURES)})")
+    model = ARCHITECTURES[meta["architecture"]](json.loads(meta["config"]))
+    model.load_state_dict(load_state(path))
+    return model.eval()
+
+
+def load_model(name: str, kind: str | None = None, device: str | torch.device = "cpu") -> torch.nn.Module:
+    """Load a registered model by name (or a latentlab ``.safetensors`` path) onto ``device``."""
+    import latentlab.zoo.builtin  # noqa: F401  (registers the built-in entries)
+
+    if str(name).endswith(".safetensors") and Path(name).exists():
+        model = build_from_file(name)
+    else:
+        model = build_from_file(resolve(get_model_entry(name, kind)))
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model.to(device)
+
+
+def load_generator(name: str = "shapes-biggan", device: str | torch.device = "cpu"):
+    """A generator by registered name or path, in eval mode with frozen weights."""
+    return load_model(name, "generator", device)
+
+
+def load_probe(name: str = "shapes-probe", device: str | torch.device = "cpu"):
+    """A probe by registered name or path, in eval mode with frozen weights."""
+    return load_model(name, "probe", device)

@@ -1,0 +1,1 @@
+"""Training recipes that reproduce the embedded models' shipped weights."""

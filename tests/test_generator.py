@@ -1,0 +1,87 @@
+import math
+
+import pytest
+import torch
+
+from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
+from latentlab.zoo.recipes.shapes_biggan import fold_spectral_norm
+
+
+def _contract(g):
+    z = g.sample_latents(6, seed=3)
+    y = g.sample_classes(6, seed=3)
+    images = g(z, y)
+    assert images.shape == (6, 3, g.resolution, g.resolution)
+    assert images.min() >= 0 and images.max() <= 1
+    assert torch.equal(z, g.sample_latents(6, seed=3)) and not torch.equal(z, g.sample_latents(6, seed=4))
+    assert torch.equal(g.generate(6, seed=3), g.generate(6, seed=3))
+    assert g.sample_latents(500, seed=1, truncation=0.5).abs().max() <= 0.5
+
+
+def test_tiny_generator_contract(tiny_generator):
+    _contract(tiny_generator)
+    assert tiny_generator.resolution == 32 and tiny_generator.latent_dim == 12
+
+
+def test_shipped_generator_contract(shipped_generator):
+    _contract(shipped_generator)
+    assert shipped_generator.resolution == 64
+    assert shipped_generator.class_names == ("circle", "square", "triangle", "star", "heart")
+
+
+def test_split_recombines_to_the_full_generator(tiny_generator):
+    g = tiny_generator
+    z, y = g.sample_latents(4, seed=0), g.classes("star", 4)
+    for layer in g.layer_names():
+        part = g.split(layer)
+        w = part.f(z, y)
+        assert w.dim() == 4
+        assert torch.allclose(part.h(w, z, y), g(z, y), atol=1e-6)
+    assert g.split("block1").f(z, y).shape[-1] == 8
+    with pytest.raises(ValueError, match="block1"):
+        g.split("blok1")
+
+
+def test_soft_class_vectors_match_indices_and_mix(tiny_generator):
+    g = tiny_generator
+    z = g.sample_latents(2, seed=1)
+    y = torch.tensor([1, 3])
+    onehot = torch.nn.functional.one_hot(y, 5).float()
+    assert torch.allclose(g(z, y), g(z, onehot), atol=1e-6)
+    mixed = g(z, torch.full((2, 5), 0.2))
+    assert not torch.allclose(mixed, g(z, y))
+
+
+def test_spectral_norm_folds_into_plain_weights():
+    torch.manual_seed(1)
+    cfg = CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8), spectral_norm=True)
+    sn = CompactBigGAN(cfg)
+    sn.train()
+    for _ in range(3):  # power iterations update u, v and BN statistics
+        sn(sn.sample_latents(8, seed=0), sn.sample_classes(8, seed=0))
+    sn.eval()
+    plain = fold_spectral_norm(sn)
+    z, y = sn.sample_latents(4, seed=2), sn.sample_classes(4, seed=2)
+    assert not plain.config.spectral_norm
+    assert torch.allclose(plain(z, y), sn(z, y), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda g: g(torch.zeros(2, 11), torch.tensor([0, 1])), "shape"),
+        (lambda g: g(torch.full((2, 12), math.nan), torch.tensor([0, 1])), "NaN"),
+        (lambda g: g(torch.zeros(2, 12)), "class-conditional"),
+        (lambda g: g(torch.zeros(2, 12), torch.tensor([0, 7])), "0..4"),
+        (lambda g: g(torch.zeros(2, 12), torch.tensor([0])), "2 latents but 1"),
+        (lambda g: g.classes("hart", 2), "heart"),
+        (lambda g: g.sample_latents(0), "positive integer"),
+        (lambda g: g.sample_latents(3, truncation=0), "truncation"),
+        (lambda g: g.sample_latents(3, truncation=-0.5), "truncation"),
+        (lambda g: g.generate(3, truncation=float("nan")), "truncation"),
+        (lambda g: g.split("nope"), "layer"),
+    ],
+)
+def test_bad_inputs_fail_clearly(tiny_generator, call, match):
+    with pytest.raises(ValueError, match=match):
+        call(tiny_generator)

@@ -1,0 +1,66 @@
+import io
+
+import pytest
+import torch
+from PIL import Image
+
+from latentlab.images import from_pil, make_grid, save_image, to_bytes, to_pil, upscale
+from latentlab.latents import lerp, project_to_ball, slerp, truncated_normal
+
+
+def test_truncated_normal_is_bounded_reproducible_and_normal_without_psi():
+    z = truncated_normal(2000, 16, 0.5, seed=1)
+    assert z.abs().max() <= 0.5 and torch.equal(z, truncated_normal(2000, 16, 0.5, seed=1))
+    full = truncated_normal(20000, 4, None, seed=2)
+    assert abs(full.std().item() - 1.0) < 0.02 and full.abs().max() > 3
+    # a truncated normal with psi = 1 has std ~0.54
+    assert abs(truncated_normal(20000, 4, 1.0, seed=3).std().item() - 0.5379) < 0.01
+
+
+@pytest.mark.parametrize("psi", [0, -1, float("nan"), float("inf"), "x"])
+def test_bad_truncation_fails_clearly(psi):
+    with pytest.raises(ValueError, match="truncation"):
+        truncated_normal(4, 4, psi)
+
+
+def test_interpolations_hit_their_endpoints():
+    a, b = torch.randn(8), torch.randn(8)
+    for path in (lerp(a, b, 5), slerp(a, b, 5)):
+        assert path.shape == (5, 8)
+        assert torch.allclose(path[0], a, atol=1e-5) and torch.allclose(path[-1], b, atol=1e-5)
+    # slerp between equal-norm vectors keeps the norm
+    b = b / b.norm() * a.norm()
+    assert torch.allclose(slerp(a, b, 7).norm(dim=1), a.norm().expand(7), atol=1e-4)
+
+
+def test_ball_projection():
+    z = torch.randn(5, 9) * 3
+    p = project_to_ball(z)
+    assert (p.norm(dim=1) <= 3.0 + 1e-5).all()
+    small = torch.full((1, 9), 0.1)
+    assert torch.equal(project_to_ball(small), small)
+
+
+def test_pil_and_bytes_round_trip():
+    images = torch.rand(3, 3, 16, 16)
+    back = from_pil(to_pil(images))
+    assert back.shape == images.shape and (back - images).abs().max() <= 0.5 / 255 + 1e-6
+    png = to_bytes(images[0])
+    assert Image.open(io.BytesIO(png)).size == (16, 16)
+    assert to_bytes(images[0], "jpeg")[:2] == b"\xff\xd8"
+    with pytest.raises(ValueError, match="format"):
+        to_bytes(images[0], "gif2")
+
+
+def test_grid_layout_and_upscale():
+    grid = make_grid(torch.zeros(5, 3, 10, 10), nrow=3, padding=2)
+    assert grid.shape == (3, 2 * 12 + 2, 3 * 12 + 2)
+    assert upscale(torch.rand(1, 3, 4, 4), 3).shape == (1, 3, 12, 12)
+
+
+def test_save_image_is_atomic_and_checks_shapes(tmp_path):
+    path = save_image(torch.rand(4, 3, 8, 8), tmp_path / "sub" / "g.png", nrow=2)
+    assert path.exists() and not list(path.parent.glob("*.tmp"))
+    with pytest.raises(ValueError, match="images must be"):
+        save_image(torch.rand(2, 5, 8, 8), tmp_path / "bad.png")
+    assert not (tmp_path / "bad.png").exists()

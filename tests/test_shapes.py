@@ -1,0 +1,119 @@
+import math
+
+import pytest
+import torch
+
+from latentlab.data import SHAPES, ShapesDataset, hue_distance, render, render_shapes, sample_factors
+from latentlab.data.colours import COLOURS, rgb_to_hue
+
+
+def test_same_seed_same_images_and_captions():
+    a, b = render_shapes(12, seed=5), render_shapes(12, seed=5)
+    assert torch.equal(a.images, b.images) and torch.equal(a.masks, b.masks)
+    assert a.captions == b.captions
+    assert not torch.equal(a.images, render_shapes(12, seed=6).images)
+
+
+def test_images_and_masks_shapes_and_ranges():
+    batch = render_shapes(10, seed=0)
+    assert batch.images.shape == (10, 3, 64, 64) and batch.masks.shape == (10, 1, 64, 64)
+    assert batch.images.min() >= 0 and batch.images.max() <= 1
+    assert batch.masks.min() >= 0 and batch.masks.max() <= 1
+    # anti-aliased: edges have partial coverage
+    assert ((batch.masks > 0.05) & (batch.masks < 0.95)).any()
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_mask_centroid_is_the_requested_position(shape):
+    xs, ys = torch.tensor([0.35, 0.5, 0.62]), torch.tensor([0.6, 0.45, 0.38])
+    f = sample_factors(3, seed=1, shape=shape, x=xs, y=ys, scale=0.5)
+    _, masks = render(f)
+    grid = (torch.arange(64) + 0.5) / 64
+    m = masks[:, 0]
+    cx = (m * grid[None, None, :]).sum((1, 2)) / m.sum((1, 2))
+    cy = (m * grid[None, :, None]).sum((1, 2)) / m.sum((1, 2))
+    assert torch.allclose(cx, xs, atol=0.5 / 64) and torch.allclose(cy, ys, atol=0.5 / 64)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_mask_area_grows_as_scale_squared(shape):
+    scales = torch.tensor([0.3, 0.45, 0.6])
+    f = sample_factors(3, seed=2, shape=shape, x=0.5, y=0.5, rotation=0.3, scale=scales)
+    _, masks = render(f)
+    area = masks.sum((1, 2, 3))
+    ratio = area / scales**2
+    assert (ratio.max() - ratio.min()) / ratio.mean() < 0.05
+
+
+def test_objects_cover_a_readable_share_of_the_image():
+    f = sample_factors(500, seed=3)
+    _, masks = render(f)
+    cols = (masks[:, 0] > 0.5).any(dim=1).float().sum(1) / 64  # object width fraction
+    assert cols.min() > 0.15 and cols.max() < 0.75 and 0.25 < cols.mean() < 0.55
+
+
+@pytest.mark.parametrize("colour", list(COLOURS))
+def test_object_pixels_have_the_requested_hue(colour):
+    batch = render_shapes(4, seed=4, hue=colour)
+    inside = batch.masks[:, 0] > 0.99
+    rgb = batch.images.permute(0, 2, 3, 1)[inside]
+    hues = rgb_to_hue(rgb)
+    assert hue_distance(hues, torch.tensor(COLOURS[colour])).max() < 0.01
+
+
+def test_chosen_factors_are_returned_and_others_vary():
+    f = sample_factors(50, seed=0, shape="star", hue=0.3)
+    assert (f.shape == SHAPES.index("star")).all() and torch.allclose(f.hue, torch.tensor(0.3))
+    assert f.x.std() > 0.05 and f.rotation.std() > 0.5
+    # fixing one factor leaves the draws of the others unchanged
+    g = sample_factors(50, seed=0)
+    assert torch.equal(f.rotation, g.rotation) and torch.equal(f.bg_brightness, g.bg_brightness)
+
+
+def test_object_stays_inside_the_image():
+    f = sample_factors(1000, seed=9)
+    assert ((f.x - f.scale / 2) >= 0).all() and ((f.x + f.scale / 2) <= 1).all()
+    assert ((f.y - f.scale / 2) >= 0).all() and ((f.y + f.scale / 2) <= 1).all()
+
+
+def test_background_is_not_flat():
+    batch = render_shapes(8, seed=1)
+    background = batch.images * (batch.masks < 0.01)
+    per_image_std = torch.stack([background[i][:, batch.masks[i, 0] < 0.01].std(dim=1).mean() for i in range(8)])
+    assert (per_image_std > 0.005).all()
+
+
+def test_captions_name_shape_and_vary_their_templates():
+    batch = render_shapes(200, seed=0, shape="heart", hue="blue")
+    assert all("heart" in c for c in batch.captions)
+    assert sum("blue" in c for c in batch.captions) > 150
+    assert len({c.split()[0] for c in batch.captions}) >= 4  # several templates
+    positional = render_shapes(1, seed=0, shape="star", x=0.3, y=0.3, scale=0.4, hue="red")
+    assert "star" in positional.captions[0]
+
+
+def test_dataset_streams_seeded_batches():
+    ds = ShapesDataset(batch_size=8, seed=3, batches=2)
+    batches = list(ds)
+    assert len(batches) == 2 and batches[0].images.shape == (8, 3, 64, 64)
+    assert torch.equal(batches[1].images, ShapesDataset(batch_size=8, seed=3).batch(1).images)
+
+
+def test_other_sizes_render():
+    assert render(sample_factors(2, seed=0), size=32)[0].shape == (2, 3, 32, 32)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"shape": "stra"}, "star"), ({"hue": "redd"}, "red"), ({"colr": 1}, "factor"), ({"scale": 0.0}, "scale"),
+     ({"x": math.nan}, "finite"), ({"shape": 9}, "out of range")],
+)
+def test_bad_factors_fail_clearly(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        sample_factors(4, seed=0, **kwargs)
+
+
+@pytest.mark.parametrize("n", [0, -3, 2.5, "4"])
+def test_bad_sizes_fail_clearly(n):
+    with pytest.raises(ValueError, match="positive integer"):
+        render_shapes(n, seed=0)

@@ -1,0 +1,77 @@
+import json
+from dataclasses import replace
+
+import torch
+
+from latentlab.data import SHAPES, ShapesDataset
+from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
+from latentlab.probes.shapes_probe import ShapesProbe
+from latentlab.training.discriminator import ProjectionDiscriminator
+from latentlab.training.ema import EMA, standing_stats
+from latentlab.training.gan import GANTrainConfig, train_gan
+from latentlab.zoo.recipes.shapes_probe import probe_loss
+
+
+def _batches(size=8):
+    for b in ShapesDataset(batch_size=size, seed=0, size=32):
+        yield b.images, b.factors.shape
+
+
+def _tiny():
+    torch.manual_seed(0)
+    g = CompactBigGAN(CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8, 8), spectral_norm=True))
+    d = ProjectionDiscriminator(len(SHAPES), channels=(8, 16, 16, 16))
+    return g, d
+
+
+def test_gan_training_logs_samples_and_resumes(tmp_path):
+    config = GANTrainConfig(steps=2, batch_size=8, log_every=1, sample_every=2, checkpoint_every=1, ema_start=0)
+    g, d = _tiny()
+    sample = lambda gen, step: gen(gen.sample_latents(4, seed=0), gen.sample_classes(4, seed=0))  # noqa: E731
+    train_gan(g, d, _batches(), config, tmp_path, n_classes=len(SHAPES), sample=sample)
+    state = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert state["step"] == 2
+    assert (tmp_path / "samples" / "step_000002.png").exists()
+    lines = [json.loads(x) for x in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in lines] == [1, 2] and all(r["loss_d"] >= 0 for r in lines)
+    # a second run with more steps resumes from the saved step instead of restarting
+    g2, d2 = _tiny()
+    train_gan(g2, d2, _batches(), replace(config, steps=3), tmp_path, n_classes=len(SHAPES))
+    assert torch.load(tmp_path / "state.pt", weights_only=True)["step"] == 3
+    lines = [json.loads(x) for x in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in lines] == [1, 2, 3]
+
+
+def test_gradient_accumulation_and_d_steps_run(tmp_path):
+    config = GANTrainConfig(steps=1, batch_size=4, accumulate=2, d_steps=2, log_every=1)
+    g, d = _tiny()
+    before = [p.clone() for p in g.parameters()]
+    train_gan(g, d, _batches(4), config, tmp_path, n_classes=len(SHAPES))
+    assert any(not torch.equal(a, b) for a, b in zip(before, g.parameters()))
+
+
+def test_ema_tracks_weights_and_standing_stats_reset_bn():
+    model = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.BatchNorm1d(3))
+    ema = EMA(model, decay=0.5, start=0)
+    with torch.no_grad():
+        model[0].weight.add_(1.0)
+    ema.update(model, step=1)
+    assert torch.allclose(ema.shadow[0].weight, model[0].weight - 0.5)
+    inputs = [torch.randn(64, 3) * 4 + 2 for _ in range(4)]
+    standing_stats(model, lambda i: model(inputs[i]), batches=4)
+    with torch.no_grad():
+        expected = torch.stack([model[0](x).mean(0) for x in inputs]).mean(0)
+    assert not model.training and torch.allclose(model[1].running_mean, expected, atol=1e-5)
+
+
+def test_probe_loss_decreases_on_a_fixed_batch():
+    torch.manual_seed(0)
+    probe = ShapesProbe()
+    batch = next(iter(ShapesDataset(batch_size=16, seed=0)))
+    opt = torch.optim.Adam(probe.parameters(), lr=1e-3)
+    first = probe_loss(probe, batch)
+    for _ in range(5):
+        opt.zero_grad()
+        probe_loss(probe, batch).backward()
+        opt.step()
+    assert probe_loss(probe, batch) < first

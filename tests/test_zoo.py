@@ -1,0 +1,75 @@
+import json
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+import latentlab.zoo.builtin  # noqa: F401
+from latentlab import load_generator, load_probe
+from latentlab.zoo.cache import cache_dir, sha256
+from latentlab.zoo.checkpoints import save_generator
+from latentlab.zoo.loader import build_from_file, embedded_path, manifest
+from latentlab.zoo.registry import MODELS, ModelEntry, get_model_entry, register_model
+
+
+@pytest.mark.parametrize("name", [n for n, e in MODELS.items() if e.embedded])
+def test_embedded_weights_match_their_manifest_and_are_small(name):
+    path = embedded_path(MODELS[name])
+    record = manifest()[path.name]
+    assert sha256(path) == record["sha256"] and path.stat().st_size == record["bytes"]
+    assert record["bytes"] < 10_000_000
+
+
+def test_load_by_name_gives_frozen_eval_models(shipped_generator, shipped_probe):
+    for model in (shipped_generator, shipped_probe):
+        assert not model.training and not any(p.requires_grad for p in model.parameters())
+
+
+def test_unknown_names_suggest_close_matches():
+    with pytest.raises(ValueError, match="Did you mean 'shapes-biggan'"):
+        load_generator("shapes_bigan")
+    with pytest.raises(ValueError, match="shapes-probe"):
+        load_probe("shape-probe")
+
+
+def test_known_models_without_loader_fail_clearly():
+    with pytest.raises(ValueError, match="no loader"):
+        load_generator("biggan-deep-128")
+
+
+def test_load_from_a_path_round_trips(tmp_path, tiny_generator):
+    path = save_generator(tiny_generator, tmp_path / "g.safetensors")
+    loaded = load_generator(str(path))
+    z, y = tiny_generator.sample_latents(3, seed=0), tiny_generator.sample_classes(3, seed=0)
+    assert torch.equal(loaded(z, y), tiny_generator(z, y))
+
+
+def test_files_without_known_architecture_are_refused(tmp_path):
+    path = tmp_path / "x.safetensors"
+    save_file({"w": torch.zeros(2)}, str(path), metadata={"architecture": "os.system"})
+    with pytest.raises(ValueError, match="known architecture"):
+        build_from_file(path)
+
+
+def test_corrupted_embedded_weights_are_detected(tmp_path, monkeypatch):
+    import latentlab.zoo.loader as loader
+
+    fake_dir = tmp_path / "weights"
+    fake_dir.mkdir()
+    real = embedded_path(MODELS["shapes-probe"])
+    data = bytearray(real.read_bytes())
+    data[-1] ^= 0xFF
+    (fake_dir / real.name).write_bytes(bytes(data))
+    monkeypatch.setattr(loader, "embedded_path", lambda entry: fake_dir / real.name)
+    with pytest.raises(ValueError, match="checksum"):
+        load_probe()
+
+
+def test_registry_validates_kind_and_cache_dir_honours_env(monkeypatch, tmp_path):
+    with pytest.raises(ValueError, match="model kind"):
+        register_model(ModelEntry("x", "generatr", "A", "url", "MIT", "d"))
+    monkeypatch.setenv("LATENTLAB_CACHE", str(tmp_path))
+    assert cache_dir() == tmp_path
+    assert get_model_entry("shapes-biggan").recipe.endswith("shapes_biggan")
+    meta = json.loads(json.dumps(manifest()))
+    assert set(meta) >= {"shapes-biggan.safetensors", "shapes-probe.safetensors"}
