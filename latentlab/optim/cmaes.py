@@ -1,0 +1,63 @@
+"""CMA-ES through the ``cma`` package (Hansen's reference implementation)."""
+
+from __future__ import annotations
+
+import cma
+import numpy as np
+import torch
+
+from latentlab.errors import unknown_name_error
+from latentlab.optim.base import EvolutionaryOptimizer, check_positive_float
+
+
+class CMAES(EvolutionaryOptimizer):
+    """CMA-ES maximising fitness; ``options`` go to ``cma.CMAEvolutionStrategy`` unchanged.
+
+    Bounds (e.g. a truncation threshold ±ψ) use cma's own boundary handling. The state is
+    saved as the fitness of every generation and restored by replaying ask/tell from the seed,
+    so no pickled object is ever loaded.
+    """
+
+    name = "cma"
+    min_population = 2
+
+    def __init__(self, dim: int, population: int = 32, *, seed: int = 0, x0=None, bounds=None,
+                 sigma: float = 0.5, options: dict | None = None):
+        super().__init__(dim, population, seed=seed, x0=x0, bounds=bounds)
+        self.sigma = check_positive_float("sigma", sigma)
+        known = cma.CMAOptions()
+        for key in options or {}:
+            if key not in known:
+                raise unknown_name_error("cma option", key, sorted(known))
+        self.options = {"popsize": self.population, "seed": self.seed + 1, "verbose": -9,
+                        "bounds": list(self.bounds) if self.bounds else [None, None], **(options or {})}
+        self.history: list[torch.Tensor] = []
+        self._restart()
+
+    def _restart(self) -> None:
+        start = np.zeros(self.dim) if self.x0 is None else self.x0.double().numpy()
+        self.es = cma.CMAEvolutionStrategy(start, self.sigma, dict(self.options))
+
+    def ask(self) -> torch.Tensor:
+        return torch.from_numpy(np.asarray(self.es.ask(), dtype=np.float64)).float()
+
+    def tell(self, x: torch.Tensor, fitness: torch.Tensor) -> None:
+        self.es.tell(list(x.double().numpy()), (-fitness.double()).tolist())  # cma minimises
+        self.history.append(fitness.clone())
+
+    @property
+    def mean(self) -> torch.Tensor:
+        return torch.from_numpy(np.asarray(self.es.mean)).float()
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        state = super().state_dict()
+        if self.history:
+            state["told"] = torch.stack(self.history)
+        return state
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        super().load_state_dict(state)
+        self._restart()
+        self.history = []
+        for fitness in state.get("told", torch.empty(0, self.population)):
+            self.tell(self.ask(), fitness)
