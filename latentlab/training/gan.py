@@ -55,7 +55,7 @@ def _save_state(path: Path, state: dict) -> None:
 def train_gan(
     generator: nn.Module,
     discriminator: nn.Module,
-    batches: Iterator[tuple[torch.Tensor, torch.Tensor]],
+    data: Callable[[int], Iterator[tuple[torch.Tensor, torch.Tensor]]],
     config: GANTrainConfig,
     out_dir: str | Path,
     *,
@@ -63,6 +63,9 @@ def train_gan(
     sample: Callable[[nn.Module, int], torch.Tensor] | None = None,
 ) -> EMA:
     """Train ``generator`` against ``discriminator`` on ``(images, class_index)`` batches.
+
+    ``data(start)`` returns the stream of real batches beginning at batch number ``start``, so
+    a resumed run sees the same batches as an uninterrupted one.
 
     Writes ``state.pt`` (resumable), ``log.jsonl`` (losses) and ``samples/step_*.png`` under
     ``out_dir``; returns the EMA of the generator. Ctrl-C saves the state and returns.
@@ -87,6 +90,8 @@ def train_gan(
         opt_d.load_state_dict(state["opt_D"])
         torch.set_rng_state(state["rng"])
         step = int(state["step"])
+
+    batches = data(step * config.d_steps * config.accumulate)
 
     def noise(n: int) -> tuple[torch.Tensor, torch.Tensor]:
         z = torch.randn(n, generator.latent_dim)

@@ -27,9 +27,13 @@ ARCHITECTURE = CompactBigGANConfig(class_names=SHAPES)
 TRAINING = GANTrainConfig()
 
 
-def _real_batches(batch_size: int, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    for batch in ShapesDataset(batch_size=batch_size, seed=seed):
+def _real_batches(batch_size: int, seed: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    dataset = ShapesDataset(batch_size=batch_size, seed=seed)
+    index = start
+    while True:
+        batch = dataset.batch(index)
         yield batch.images, batch.factors.shape
+        index += 1
 
 
 def _sample_grid(generator: CompactBigGAN, step: int) -> torch.Tensor:
@@ -74,6 +78,6 @@ def train(out_dir: str | Path, *, steps: int | None = None, seed: int = 0, weigh
     torch.manual_seed(seed)
     generator = CompactBigGAN(replace(ARCHITECTURE, spectral_norm=True))
     discriminator = ProjectionDiscriminator(len(SHAPES))
-    ema = train_gan(generator, discriminator, _real_batches(config.batch_size, seed), config, out,
+    ema = train_gan(generator, discriminator, lambda start: _real_batches(config.batch_size, seed, start), config, out,
                     n_classes=len(SHAPES), sample=_sample_grid)
     return export(ema.shadow, weights_path or out / "shapes-biggan.safetensors", steps=config.steps, seed=seed)

@@ -1,0 +1,86 @@
+"""Image distances: blurred MSE (seed 002 eq. 4.5), a probe-feature distance, and LPIPS."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from latentlab.assessors.base import check_images
+from latentlab.errors import unknown_name_error
+
+
+def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur with reflect padding (σ in pixels; σ = 0 returns the input)."""
+    if sigma < 0:
+        raise ValueError(f"sigma must be >= 0, got {sigma}")
+    if sigma == 0:
+        return images
+    radius = max(1, int(3 * sigma + 0.5))
+    x = torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device)
+    kernel = torch.exp(-0.5 * (x / sigma) ** 2)
+    kernel = kernel / kernel.sum()
+    c = images.shape[1]
+    padded = F.pad(images, (radius, radius, radius, radius), mode="reflect")
+    out = F.conv2d(padded, kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    return F.conv2d(out, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
+
+def blurred_mse(a: torch.Tensor, b: torch.Tensor, sigma: float = 2.0, valid: torch.Tensor | None = None) -> torch.Tensor:
+    """Per-image MSE between Gaussian-blurred images, optionally only where ``valid`` is 1.
+
+    Seed 002 eq. 4.5: blurring widens the basin of attraction when inverting a generator;
+    ``valid`` excludes the undefined regions of a transformed target (e.g. after a shift).
+    """
+    a, b = check_images(a), check_images(b)
+    if a.shape[1:] != b.shape[1:]:
+        raise ValueError(f"images differ in shape: {tuple(a.shape)} vs {tuple(b.shape)}")
+    diff = (gaussian_blur(a, sigma) - gaussian_blur(b, sigma)) ** 2
+    if valid is None:
+        return diff.mean(dim=(1, 2, 3))
+    valid = valid.to(diff.dtype).expand_as(diff[:, :1])
+    return (diff * valid).sum(dim=(1, 2, 3)) / (3 * valid.sum(dim=(1, 2, 3))).clamp(min=1)
+
+
+def probe_feature_distance(a: torch.Tensor, b: torch.Tensor, probe=None) -> torch.Tensor:
+    """Offline perceptual distance: squared L2 between ``shapes-probe`` penultimate features, per image.
+
+    Meaningful for Shapes-world images only (the probe knows nothing else); use LPIPS for photos.
+    """
+    from latentlab.assessors.probe import default_probe
+
+    probe = probe if probe is not None else default_probe()
+    fa, fb = probe.features(check_images(a)), probe.features(check_images(b))
+    return ((fa - fb) ** 2).mean(dim=1)
+
+
+LPIPS_NETS = ("alex", "vgg", "squeeze")
+
+
+class LPIPSDistance(torch.nn.Module):
+    """LPIPS (Zhang et al.) through the ``lpips`` package; images in [0, 1].
+
+    The linear heads ship with ``lpips``; the backbone comes from torchvision's download cache.
+    Offline, pre-download it once (``python -c "import lpips; lpips.LPIPS(net='alex')"`` on a
+    connected machine) or copy the torchvision checkpoint into ``$TORCH_HOME/hub/checkpoints``.
+    ``random_backbone=True`` builds the real architecture with random weights (for tests).
+    """
+
+    def __init__(self, net: str = "alex", random_backbone: bool = False):
+        super().__init__()
+        if net not in LPIPS_NETS:
+            raise unknown_name_error("LPIPS network", net, LPIPS_NETS)
+        import lpips
+
+        try:
+            self.model = lpips.LPIPS(net=net, pnet_rand=random_backbone, verbose=False)
+        except (OSError, RuntimeError) as error:  # URLError is an OSError
+            hub = torch.hub.get_dir()
+            raise RuntimeError(
+                f"LPIPS({net!r}) needs torchvision's pretrained {net} backbone, which could not be loaded ({error}). "
+                f"Run once with internet access, or place the checkpoint file in {hub}/checkpoints/."
+            ) from None
+        self.model.eval()
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        a, b = check_images(a), check_images(b)
+        return self.model(a * 2 - 1, b * 2 - 1).flatten()
