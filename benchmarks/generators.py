@@ -14,7 +14,7 @@ import torch
 
 from benchmarks._report import best_rate, parse_args, print_table, write_results
 from latentlab.data import render, sample_factors
-from latentlab.metrics import class_consistency, factor_spread, fid, read_factors
+from latentlab.metrics import class_consistency, factor_spread, fid_from_statistics, fid_statistics, read_factors
 from latentlab.zoo import load_generator, load_probe
 
 PSIS = (0.25, 0.5, 0.75, 1.0, 1.5)
@@ -32,17 +32,19 @@ def evaluate(name: str, n: int, quick: bool) -> dict:
         speed = best_rate(lambda: generator(z64, y64).shape[0], repeats=3 if quick else 10)
 
     real_a, real_b = real_images(n, REAL_SEEDS[0]), real_images(n, REAL_SEEDS[1])
-    floor = fid(real_a, real_b)
+    reference = fid_statistics(real_a)  # torch-fidelity statistics of the real set, computed once
+    floor = fid_from_statistics(reference, fid_statistics(real_b))
     real_readout = read_factors(probe, real_a)
-    rows, entries = [], []
+    rows, entries, grids = [], [], []
     for psi in PSIS:
         classes = torch.arange(n) % len(generator.class_names)  # balanced classes
         z = generator.sample_latents(n, seed=int(psi * 1000), truncation=psi)
         with torch.no_grad():
             images = torch.cat([generator(z[i:i + 500], classes[i:i + 500]) for i in range(0, n, 500)])
+        grids.append(images[:10])
         readout = read_factors(probe, images)
         entry = {"psi": psi, "class_consistency": round(class_consistency(readout, classes), 4),
-                 "fid": round(fid(images, real_a), 4), "fid_floor": round(floor, 4),
+                 "fid": round(fid_from_statistics(fid_statistics(images), reference), 4), "fid_floor": round(floor, 4),
                  "wasserstein": {k: round(v, 4) for k, v in factor_spread(readout, real_readout).items()}}
         entries.append(entry)
         w = entry["wasserstein"]
@@ -55,7 +57,39 @@ def evaluate(name: str, n: int, quick: bool) -> dict:
             "fid_at_psi1<=5*floor": at1["fid"] <= 5 * at1["fid_floor"]}
     for bar, ok in bars.items():
         print(f"{'PASS' if ok else 'FAIL'}  {bar}")
+    plot(name, entries, grids)
     return {"images_per_s_batch64": round(speed, 1), "samples": n, "truncation": entries, "bars": bars}
+
+
+def plot(name: str, entries: list[dict], grids: list[torch.Tensor]) -> None:
+    """Truncation curve (class consistency, FID / floor, factor spread) and sample rows per ψ."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from benchmarks._report import RESULTS
+    from latentlab.images import make_grid
+
+    psis = [e["psi"] for e in entries]
+    fig, ax = plt.subplots(1, 4, figsize=(16, 3.4), gridspec_kw={"width_ratios": [1, 1, 1, 1.6]})
+    ax[0].plot(psis, [e["class_consistency"] for e in entries], "o-")
+    ax[0].axhline(0.9, ls=":", c="gray")
+    ax[0].set(xlabel="truncation ψ", ylabel="class consistency", title="fidelity")
+    ax[1].plot(psis, [e["fid"] / e["fid_floor"] for e in entries], "o-")
+    ax[1].axhline(5, ls=":", c="gray")
+    ax[1].set(xlabel="truncation ψ", ylabel="FID / real-vs-real floor", title="distance to real", yscale="log")
+    for key in ("x", "y", "scale", "hue"):
+        ax[2].plot(psis, [e["wasserstein"][key] for e in entries], "o-", label=key)
+    ax[2].set(xlabel="truncation ψ", ylabel="1-D Wasserstein to real", title="lost variety")
+    ax[2].legend()
+    ax[3].imshow(make_grid(torch.cat(grids), nrow=grids[0].shape[0]).permute(1, 2, 0))
+    ax[3].set(title="rows: ψ = " + ", ".join(map(str, psis)))
+    ax[3].axis("off")
+    fig.suptitle(f"{name}: the truncation trade-off")
+    fig.tight_layout()
+    fig.savefig(RESULTS / f"generators_{name}_truncation.png", dpi=110)
+    plt.close(fig)
 
 
 def main() -> dict:

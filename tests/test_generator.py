@@ -85,3 +85,26 @@ def test_spectral_norm_folds_into_plain_weights():
 def test_bad_inputs_fail_clearly(tiny_generator, call, match):
     with pytest.raises(ValueError, match=match):
         call(tiny_generator)
+
+
+def test_rgb_output_variant_and_unknown_output():
+    torch.manual_seed(0)
+    g = CompactBigGAN(CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8, 8), output="rgb")).eval()
+    _contract(g)
+    assert not hasattr(g, "object_colour")
+    with pytest.raises(ValueError, match="layered"):
+        CompactBigGAN(CompactBigGANConfig(latent_dim=12, channels=(32, 16), output="rgba"))
+
+
+def test_layered_output_composites_one_object_colour(tiny_generator):
+    g = tiny_generator
+    z, y = g.sample_latents(3, seed=5), g.classes("circle", 3)
+    z0, conds = g._conditions(z, g.class_vectors(y))
+    colour = torch.sigmoid(g.object_colour(torch.cat([z0, conds[-1]], dim=1)))[:, :, None, None]
+    with torch.no_grad():
+        g.out_conv.bias[3] = 60.0  # alpha = 1: the object covers everything
+        assert torch.allclose(g(z, y), colour.expand(3, 3, 32, 32), atol=1e-5)
+        g.out_conv.bias[3] = -60.0  # alpha = 0: only the background, whatever the object colour
+        background = g(z, y)
+        g.object_colour.bias += 1.0
+        assert torch.allclose(g(z, y), background, atol=1e-5)

@@ -4,7 +4,7 @@ import scipy.linalg
 import torch
 
 from latentlab.data import render, sample_factors
-from latentlab.metrics import factor_errors, factor_spread, fid, read_factors
+from latentlab.metrics import factor_errors, factor_spread, fid, fid_from_statistics, fid_statistics, read_factors
 
 
 def test_shipped_probe_reads_fresh_renders(shipped_probe):
@@ -25,6 +25,7 @@ def _reference_fid(fa: np.ndarray, fb: np.ndarray) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(ca + cb - 2 * covmean))
 
 
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
 def test_torch_fidelity_fid_matches_the_reference_formula(shipped_probe):
     a = render(sample_factors(300, seed=1))[0]
     b = render(sample_factors(300, seed=2, shape="star"))[0]
@@ -35,6 +36,8 @@ def test_torch_fidelity_fid_matches_the_reference_formula(shipped_probe):
     expected = _reference_fid(fa, fb)
     assert fid(a, b) == pytest.approx(expected, rel=1e-3)
     assert fid(a, a) < 1e-3 * expected
+    # the cached-statistics path gives torch-fidelity's end-to-end value
+    assert fid_from_statistics(fid_statistics(a), fid_statistics(b)) == pytest.approx(fid(a, b), rel=1e-6)
 
 
 def test_factor_spread_sees_lost_variety(shipped_probe):

@@ -5,6 +5,11 @@ feeds the 4×4 linear stem and each residual up-block gets its own chunk concate
 a shared class embedding, which sets the gain and bias of its conditional BatchNorms.
 Spectral norm wraps every weight during training (``spectral_norm=True``); shipped
 weights have it folded in, so inference uses plain layers.
+
+``output="layered"`` ends in two layers instead of one RGB convolution: a background image
+and an object alpha map from the last features, and an object colour from the latent and
+class, composited as ``background + alpha · (colour − background)``. The Shapes world is made
+that way, so the generator spends its capacity on shapes rather than on flat colour.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from torch import nn
 
 from latentlab.generators.base import Generator, SplitGenerator
 
+OUTPUTS = ("rgb", "layered")
+
 
 @dataclass
 class CompactBigGANConfig:
@@ -26,6 +33,7 @@ class CompactBigGANConfig:
     latent_dim: int = 120  # split evenly over the stem and the blocks
     embed_dim: int = 32  # shared class embedding
     channels: tuple[int, ...] = (256, 128, 64, 32, 16)  # 4×4 stem, then one per up-block
+    output: str = "layered"  # "rgb": one conv to RGB; "layered": background + alpha-composited object
     spectral_norm: bool = False  # on while training; folded into the weights when shipped
     extra: dict = field(default_factory=dict)
 
@@ -111,8 +119,12 @@ class CompactBigGAN(Generator):
         self.blocks = nn.ModuleList(
             GBlock(cin, cout, cond_dim, sn) for cin, cout in zip(config.channels[:-1], config.channels[1:])
         )
+        if config.output not in OUTPUTS:
+            raise ValueError(f"unknown output {config.output!r}; expected one of {OUTPUTS}")
         self.out_bn = nn.BatchNorm2d(config.channels[-1])
-        self.out_conv = _sn(_orthogonal(nn.Conv2d(config.channels[-1], 3, 3, padding=1)), sn)
+        self.out_conv = _sn(_orthogonal(nn.Conv2d(config.channels[-1], 3 if config.output == "rgb" else 4, 3, padding=1)), sn)
+        if config.output == "layered":
+            self.object_colour = _sn(_orthogonal(nn.Linear(cond_dim + self.chunk, 3)), sn)
 
     # feature pipeline ------------------------------------------------------------------------
     def _conditions(self, z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -128,10 +140,17 @@ class CompactBigGAN(Generator):
         return h
 
     def _image(self, h: torch.Tensor, z: torch.Tensor, y: torch.Tensor, start: int) -> torch.Tensor:
-        _, conds = self._conditions(z, y)
+        z0, conds = self._conditions(z, y)
         for block, cond in zip(self.blocks[start:], conds[start:]):
             h = block(h, cond)
-        return (torch.tanh(self.out_conv(F.relu(self.out_bn(h)))) + 1.0) / 2.0
+        out = self.out_conv(F.relu(self.out_bn(h)))
+        if self.config.output == "rgb":
+            return (torch.tanh(out) + 1.0) / 2.0
+        # layered: a background image and an object of one colour, alpha-composited
+        background = (torch.tanh(out[:, :3]) + 1.0) / 2.0
+        alpha = torch.sigmoid(out[:, 3:])
+        colour = torch.sigmoid(self.object_colour(torch.cat([z0, conds[-1]], dim=1)))[:, :, None, None]
+        return background + alpha * (colour - background)
 
     def synthesize(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         return self._image(self._features(z, y, 0), z, y, 0)

@@ -1,6 +1,6 @@
 """Metrics: probe-feature FID through torch-fidelity, class consistency, factor spreads."""
 
 from latentlab.metrics.factors import FactorReadout, class_consistency, factor_errors, factor_spread, read_factors
-from latentlab.metrics.fidelity import fid
+from latentlab.metrics.fidelity import fid, fid_from_statistics, fid_statistics
 
-__all__ = ["FactorReadout", "class_consistency", "factor_errors", "factor_spread", "fid", "read_factors"]
+__all__ = ["FactorReadout", "class_consistency", "factor_errors", "factor_spread", "fid", "fid_from_statistics", "fid_statistics", "read_factors"]

@@ -42,6 +42,6 @@ class ProjectionDiscriminator(nn.Module):
 
     def forward(self, images: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Scores [N] for images in [0, 1] and soft class vectors [N, C]."""
-        h = self.blocks(self.stem(images * 2.0 - 1.0))
+        h = self.blocks(F.relu(self.stem(images * 2.0 - 1.0)))  # non-linear before the first pooling
         phi = F.relu(h).sum(dim=(2, 3))  # global sum pooling
         return self.linear(phi).squeeze(1) + (self.embed(y) * phi).sum(dim=1)

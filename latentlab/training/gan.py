@@ -27,10 +27,10 @@ from latentlab.training.ema import EMA
 class GANTrainConfig:
     """Hyper-parameters of :func:`train_gan` (defaults: the ``shapes-biggan`` recipe)."""
 
-    steps: int = 6000
+    steps: int = 6500
     batch_size: int = 32
     lr_g: float = 2e-4
-    lr_d: float = 2e-4
+    lr_d: float = 4e-4  # two time-scale update rule: D learns faster than G
     beta1: float = 0.0
     beta2: float = 0.999
     d_steps: int = 1  # discriminator updates per generator update
