@@ -61,6 +61,7 @@ def test_grid_layout_and_upscale():
 def test_save_image_is_atomic_and_checks_shapes(tmp_path):
     path = save_image(torch.rand(4, 3, 8, 8), tmp_path / "sub" / "g.png", nrow=2)
     assert path.exists() and not list(path.parent.glob("*.tmp"))
+    assert path.stat().st_mode & 0o044  # readable by others, like any file the user saves
     with pytest.raises(ValueError, match="images must be"):
         save_image(torch.rand(2, 5, 8, 8), tmp_path / "bad.png")
     assert not (tmp_path / "bad.png").exists()
