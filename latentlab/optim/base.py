@@ -121,3 +121,20 @@ class EvolutionaryOptimizer(Optimizer):
         self.tell(x, fitness)
         self.generation += 1
         return x, fitness
+
+
+class PopulationOptimizer(EvolutionaryOptimizer):
+    """Evolutionary optimizers that keep an explicit population ``x`` with its ``fitness``."""
+
+    x: torch.Tensor | None = None
+    fitness: torch.Tensor | None = None
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        state = super().state_dict()
+        if self.x is not None:
+            state.update(x=self.x, fitness=self.fitness)
+        return state
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        super().load_state_dict(state)
+        self.x, self.fitness = state.get("x"), state.get("fitness")

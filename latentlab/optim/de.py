@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from latentlab.errors import unknown_name_error
-from latentlab.optim.base import EvolutionaryOptimizer, check_positive_float
+from latentlab.optim.base import PopulationOptimizer, check_positive_float
 
 VARIANTS = ("rand/1/bin", "best/1/bin")
 
@@ -17,7 +17,7 @@ def _distinct_indices(n: int, k: int, rng: torch.Generator) -> torch.Tensor:
     return scores.argsort(dim=1)[:, :k]
 
 
-class DifferentialEvolution(EvolutionaryOptimizer):
+class DifferentialEvolution(PopulationOptimizer):
     """DE with population ``Np``, differential weight ``F`` and crossover rate ``CR``.
 
     Donor v = x_r1 + F (x_r2 − x_r3) (``rand/1``) or x_best + F (x_r1 − x_r2) (``best/1``);
@@ -58,13 +58,3 @@ class DifferentialEvolution(EvolutionaryOptimizer):
         better = fitness >= self.fitness
         self.x = torch.where(better[:, None], x, self.x)
         self.fitness = torch.where(better, fitness, self.fitness)
-
-    def state_dict(self) -> dict[str, torch.Tensor]:
-        state = super().state_dict()
-        if self.x is not None:
-            state.update(x=self.x, fitness=self.fitness)
-        return state
-
-    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        super().load_state_dict(state)
-        self.x, self.fitness = state.get("x"), state.get("fitness")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from latentlab.errors import unknown_name_error
-from latentlab.optim.base import EvolutionaryOptimizer, check_positive_float
+from latentlab.optim.base import PopulationOptimizer, check_positive_float
 
 
 def _tournament(fitness: torch.Tensor, n: int, k: int, rng: torch.Generator) -> torch.Tensor:
@@ -38,7 +38,7 @@ MUTATIONS = ("gaussian", "uniform")
 REPLACEMENTS = ("elitist", "generational")
 
 
-class GeneticAlgorithm(EvolutionaryOptimizer):
+class GeneticAlgorithm(PopulationOptimizer):
     """GA (seed 001 §1.3.1): select parents, cross them over, mutate, and replace.
 
     ``replacement="elitist"`` keeps the best P of parents and children (μ + λ);
@@ -102,13 +102,3 @@ class GeneticAlgorithm(EvolutionaryOptimizer):
             new_x, new_f = x.clone(), fitness.clone()
             new_x[worst], new_f[worst] = self.x[elite], self.fitness[elite]
             self.x, self.fitness = new_x, new_f
-
-    def state_dict(self) -> dict[str, torch.Tensor]:
-        state = super().state_dict()
-        if self.x is not None:
-            state.update(x=self.x, fitness=self.fitness)
-        return state
-
-    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        super().load_state_dict(state)
-        self.x, self.fitness = state.get("x"), state.get("fitness")
