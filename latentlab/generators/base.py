@@ -115,7 +115,7 @@ class Generator(nn.Module):
 
     @torch.no_grad()
     def generate(self, n: int, *, seed: int | None = None, truncation: float | None = None,
-                 classes: int | str | Sequence[int | str] | None = None, batch_size: int = 256) -> torch.Tensor:
+                 classes: int | str | Sequence[int | str] | None = None, batch_size: int = 100) -> torch.Tensor:
         """Sample ``n`` images reproducibly (classes random from ``seed`` unless given)."""
         z = self.sample_latents(n, seed=seed, truncation=truncation)
         y = None
