@@ -132,15 +132,15 @@ class CompactBigGAN(Generator):
         embed = self.shared(y)  # y: soft class vectors [N, C]
         return chunks[0], [torch.cat([embed, c], dim=1) for c in chunks[1:]]
 
-    def _features(self, z: torch.Tensor, y: torch.Tensor, upto: int) -> torch.Tensor:
-        z0, conds = self._conditions(z, y)
+    def _features(self, z: torch.Tensor, y: torch.Tensor, upto: int, conditions=None) -> torch.Tensor:
+        z0, conds = conditions or self._conditions(z, y)
         h = self.stem(z0).view(z.shape[0], -1, 4, 4)
         for block, cond in zip(self.blocks[:upto], conds[:upto]):
             h = block(h, cond)
         return h
 
-    def _image(self, h: torch.Tensor, z: torch.Tensor, y: torch.Tensor, start: int) -> torch.Tensor:
-        z0, conds = self._conditions(z, y)
+    def _image(self, h: torch.Tensor, z: torch.Tensor, y: torch.Tensor, start: int, conditions=None) -> torch.Tensor:
+        z0, conds = conditions or self._conditions(z, y)
         for block, cond in zip(self.blocks[start:], conds[start:]):
             h = block(h, cond)
         out = self.out_conv(F.relu(self.out_bn(h)))
@@ -153,7 +153,8 @@ class CompactBigGAN(Generator):
         return background + alpha * (colour - background)
 
     def synthesize(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        return self._image(self._features(z, y, 0), z, y, 0)
+        conditions = self._conditions(z, y)  # embed the class and split z once per call
+        return self._image(self._features(z, y, 0, conditions), z, y, 0, conditions)
 
     # splitting ---------------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
