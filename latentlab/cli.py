@@ -3,6 +3,7 @@
     latentlab sample --model shapes-biggan --class star --truncation 0.5 -n 16 --seed 0 --out grid.png
     latentlab models
     latentlab train shapes-biggan --out runs/shapes-biggan [--install]
+    latentlab evolve "a red star in the top left" --optimizer ga --generations 50 --out run/
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def _models(args: argparse.Namespace) -> None:
             size = f"{path.stat().st_size / 1e6:.1f} MB" if path.exists() else "missing"
             status = "embedded"
         else:
-            size, status = "-", "known (no loader yet)" if not entry.loadable else "download"
+            size = f"{entry.size_mb:.0f} MB" if entry.size_mb else "-"
+            status = "known (no loader yet)" if not entry.loadable else "download to cache"
         rows.append((entry.name, entry.kind, size, entry.source, entry.licence, status))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -82,6 +84,38 @@ def _train(args: argparse.Namespace) -> Path:
     return path
 
 
+def _evolve(args: argparse.Namespace) -> list[Path]:
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from latentlab.images import atomic_write_bytes, save_image
+    from latentlab.methods import evolve
+
+    out = Path(args.out)
+    result = evolve(args.prompt, args.model, optimizer=args.optimizer, generations=check_positive_int("--generations", args.generations),
+                    population=check_positive_int("--population", args.population), seed=args.seed, clip=args.clip,
+                    classes=args.class_name, state_path=out / "state.safetensors")
+    written = [save_image(result.images, out / "grid.png", nrow=8, upscale_to=128),
+               save_image(result.best_image[None], out / "best.png", upscale_to=256)]
+    ax = result.plot_fitness()
+    ax.figure.tight_layout()
+    ax.figure.savefig(out / "fitness.tmp.png", dpi=120)
+    plt.close(ax.figure)
+    (out / "fitness.tmp.png").replace(out / "fitness.png")
+    written.append(out / "fitness.png")
+    summary = {"prompt": args.prompt, "optimizer": args.optimizer, "best_fitness": round(result.best_fitness, 6),
+               "generations": len(result.history), "interrupted": result.run.interrupted, "history": result.history}
+    written.append(atomic_write_bytes(out / "history.json", (json.dumps(summary, indent=1) + "\n").encode()))
+    written.append(out / "state.safetensors")
+    print(f"best fitness {result.best_fitness:.4f} after {len(result.history)} generations"
+          + (" (interrupted; run the same command again to resume)" if result.run.interrupted else ""))
+    return written
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latentlab", description="Steer the latent spaces of image generators.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +141,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--install", action="store_true", help="replace the package's embedded weights with the result")
     p.set_defaults(run=_train)
+
+    p = sub.add_parser("evolve", help="text-to-image: evolve latents toward a prompt with CLIP as the fitness")
+    p.add_argument("prompt", help='what the image should show, e.g. "a red star in the top left"')
+    p.add_argument("--optimizer", default="cma", help="cma, ga, de, adam or cma+adam (default: cma)")
+    p.add_argument("--generations", type=int, default=30)
+    p.add_argument("--population", type=int, default=32)
+    p.add_argument("--model", default="shapes-biggan", help="generator name or .safetensors path")
+    p.add_argument("--clip", default="shapes-clip", help="CLIP model: shapes-clip or an open_clip ARCH/TAG")
+    p.add_argument("--class", dest="class_name", default=None, help="fix the class instead of searching it")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="run folder: grid.png, best.png, fitness.png, history.json, state.safetensors")
+    p.set_defaults(run=_evolve)
     return parser
 
 
@@ -117,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"latentlab {args.command}: error: {error}", file=sys.stderr)
         return 2
-    if args.command == "sample":
+    if args.command in ("sample", "evolve"):
         for path in result:
             print(f"wrote {path}")
     return 0

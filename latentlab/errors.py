@@ -15,7 +15,8 @@ def unknown_name_error(kind: str, name: str, valid: Iterable[str]) -> ValueError
     close = difflib.get_close_matches(str(name).lower(), [v.lower() for v in valid], n=3, cutoff=0.4)
     close = [next(v for v in valid if v.lower() == c) for c in close]
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return ValueError(f"unknown {kind} {name!r}.{hint} Valid {kind}s: {', '.join(valid)}")
+    listed = ", ".join(valid[:30]) + (f", … ({len(valid) - 30} more)" if len(valid) > 30 else "")
+    return ValueError(f"unknown {kind} {name!r}.{hint} Valid {kind}s: {listed}")
 
 
 def check_positive_int(name: str, value) -> int:

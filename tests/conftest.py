@@ -1,3 +1,7 @@
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never download: fail fast instead of retrying
+
 import pytest
 import torch
 

@@ -44,3 +44,25 @@ def test_console_script_lists_models():
 def test_train_rejects_models_without_recipe(capsys):
     assert main(["train", "biggan-deep-128", "--out", "unused"]) == 2
     assert "no training recipe" in capsys.readouterr().err
+
+
+def test_evolve_writes_grid_best_plot_and_a_resumable_state(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "run"
+    args = ["evolve", "a red star in the top left", "--optimizer", "ga", "--population", "8", "--out", str(out)]
+    assert main(args + ["--generations", "2"]) == 0
+    for name in ("grid.png", "best.png", "fitness.png", "history.json", "state.safetensors"):
+        assert (out / name).exists(), name
+    assert "best fitness" in capsys.readouterr().out
+    assert main(args + ["--generations", "3"]) == 0  # same command, more generations: resumes
+    history = json.loads((out / "history.json").read_text())["history"]
+    assert [h["generation"] for h in history] == [1, 2, 3]
+    assert not list(out.glob("*.tmp*"))
+
+
+@pytest.mark.parametrize("args, message", [(["--optimizer", "gaa"], "Did you mean 'ga'"), (["--generations", "0"], "positive"),
+                                           (["--clip", "shapes-clipp"], "Did you mean 'shapes-clip'")])
+def test_evolve_bad_arguments_fail_clearly(tmp_path, capsys, args, message):
+    assert main(["evolve", "a star", "--out", str(tmp_path / "r"), *args]) == 2
+    assert message in capsys.readouterr().err

@@ -1,6 +1,7 @@
 import json
 from dataclasses import replace
 
+import pytest
 import torch
 
 from latentlab.data import SHAPES, ShapesDataset
@@ -88,3 +89,13 @@ def test_probe_loss_decreases_on_a_fixed_batch():
         probe_loss(probe, batch).backward()
         opt.step()
     assert probe_loss(probe, batch) < first
+
+
+def test_mixed_precision_modes():
+    from latentlab.training.precision import autocast_dtype
+
+    assert autocast_dtype("off") is None
+    assert autocast_dtype("bf16") is torch.bfloat16
+    assert autocast_dtype("auto") in (None, torch.bfloat16)
+    with pytest.raises(ValueError, match="'auto', 'bf16', 'off'"):
+        autocast_dtype("fp8")

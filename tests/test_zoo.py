@@ -33,8 +33,10 @@ def test_unknown_names_suggest_close_matches():
 
 
 def test_known_models_without_loader_fail_clearly():
+    from latentlab.zoo.loader import load_model
+
     with pytest.raises(ValueError, match="no loader"):
-        load_generator("biggan-deep-128")
+        load_model("inception-v3-fid")
 
 
 def test_load_from_a_path_round_trips(tmp_path, tiny_generator):

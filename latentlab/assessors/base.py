@@ -124,13 +124,20 @@ class MaskedAssessor(Assessor):
         self.name, self.unit = f"{assessor.name} [masked]", assessor.unit
 
     def score(self, images: torch.Tensor) -> torch.Tensor:
-        mask = check_mask(self.mask, tuple(images.shape[-2:])).to(images.device)
-        if self.mode == "multiply":
-            return self.inner.score(images * mask)
-        crops = []
-        for i in range(images.shape[0]):
-            m = mask[i if mask.shape[0] > 1 else 0, 0] > 0.5
-            rows, cols = m.any(dim=1).nonzero(), m.any(dim=0).nonzero()
-            crop = images[i:i + 1, :, rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-            crops.append(F.interpolate(crop, size=images.shape[-2:], mode="bilinear", align_corners=False))
-        return self.inner.score(torch.cat(crops).clamp(0, 1))
+        return self.inner.score(apply_region(images, self.mask, self.mode))
+
+
+def apply_region(images: torch.Tensor, mask: torch.Tensor, mode: str = "multiply") -> torch.Tensor:
+    """The region of ``images`` under ``mask``: x ⊙ m (``"multiply"``) or m's bounding box resized to full size (``"crop"``)."""
+    if mode not in MASK_MODES:
+        raise unknown_name_error("mask mode", mode, MASK_MODES)
+    mask = check_mask(mask, tuple(images.shape[-2:])).to(images.device)
+    if mode == "multiply":
+        return images * mask
+    crops = []
+    for i in range(images.shape[0]):
+        m = mask[i if mask.shape[0] > 1 else 0, 0] > 0.5
+        rows, cols = m.any(dim=1).nonzero(), m.any(dim=0).nonzero()
+        crop = images[i:i + 1, :, rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+        crops.append(F.interpolate(crop, size=images.shape[-2:], mode="bilinear", align_corners=False))
+    return torch.cat(crops).clamp(0, 1)

@@ -1,6 +1,10 @@
 """Generators: the base contract and one module per family."""
 
 from latentlab.generators.base import Generator, SplitGenerator
+from latentlab.generators.biggan_deep import BigGANDeep, BigGANDeepConfig
 from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
+from latentlab.generators.imagenet_classes import imagenet_class_index, imagenet_class_names, search_imagenet_classes
+from latentlab.generators.module_adapter import ModuleGenerator
 
-__all__ = ["CompactBigGAN", "CompactBigGANConfig", "Generator", "SplitGenerator"]
+__all__ = ["BigGANDeep", "BigGANDeepConfig", "CompactBigGAN", "CompactBigGANConfig", "Generator", "ModuleGenerator", "SplitGenerator",
+           "imagenet_class_index", "imagenet_class_names", "search_imagenet_classes"]

@@ -28,6 +28,8 @@ class RunResult:
     history: list[dict] = field(default_factory=list)  # per generation: best, mean, std, best_so_far, invalid
     interrupted: bool = False
     stopped_early: bool = False
+    best_latents: list[torch.Tensor] = field(default_factory=list)  # [D] best candidate of each generation
+    thumbnails: list[torch.Tensor] = field(default_factory=list)  # optional, uint8 [3, h, w] per generation
 
 
 Callback = Callable[[int, torch.Tensor, torch.Tensor, RunResult], None]
@@ -36,6 +38,10 @@ Callback = Callable[[int, torch.Tensor, torch.Tensor, RunResult], None]
 def _save(path: Path, optimizer: Optimizer, result: RunResult) -> None:
     tensors = {f"optimizer.{k}": v.contiguous() for k, v in optimizer.state_dict().items()}
     tensors.update(best_x=result.best_x.contiguous(), population=result.population.contiguous(), fitness=result.fitness.contiguous())
+    if result.thumbnails:
+        tensors["thumbnails"] = torch.stack(result.thumbnails).contiguous()
+    if result.best_latents:
+        tensors["best_latents"] = torch.stack(result.best_latents).contiguous()
     meta = {"optimizer": optimizer.name, "history": json.dumps(result.history), "best_fitness": repr(result.best_fitness),
             "dim": str(optimizer.dim), "population": str(optimizer.population), "seed": str(optimizer.seed)}
     atomic_write_bytes(path, save_tensors(tensors, metadata=meta))
@@ -53,8 +59,10 @@ def _load(path: Path, optimizer: Optimizer) -> RunResult:
                          "use another state file or the same settings")
     tensors = load_tensors(path.read_bytes())
     optimizer.load_state_dict({k.removeprefix("optimizer."): v for k, v in tensors.items() if k.startswith("optimizer.")})
+    thumbnails = list(tensors["thumbnails"].unbind(0)) if "thumbnails" in tensors else []
+    best_latents = list(tensors["best_latents"].unbind(0)) if "best_latents" in tensors else []
     return RunResult(tensors["best_x"], float(meta["best_fitness"]), tensors["population"], tensors["fitness"],
-                     json.loads(meta["history"]))
+                     json.loads(meta["history"]), best_latents=best_latents, thumbnails=thumbnails)
 
 
 def run_optimizer(optimizer: Optimizer, objective: Objective, generations: int, *, callbacks: Sequence[Callback] = (),
@@ -79,6 +87,7 @@ def run_optimizer(optimizer: Optimizer, objective: Objective, generations: int, 
             x, fitness = optimizer.step(objective)
             order = fitness.argsort(descending=True)
             result.population, result.fitness = x[order].detach().cpu(), fitness[order]
+            result.best_latents.append(result.population[0].clone())
             if result.fitness[0] > result.best_fitness:
                 result.best_fitness, result.best_x = float(result.fitness[0]), result.population[0].clone()
             result.history.append({"generation": len(result.history) + 1, "best": round(float(fitness.max()), 6),

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from latentlab.images import atomic_write_bytes, save_image
 from latentlab.training.ema import EMA
+from latentlab.training.precision import autocast_dtype
 
 
 @dataclass
@@ -39,6 +40,7 @@ class GANTrainConfig:
     ema_start: int = 1000  # EMA copies G exactly before this step
     seed: int = 0
     threads: int = 2
+    mixed_precision: str = "auto"  # "auto" (bf16 where the device runs it natively), "bf16" or "off"
     log_every: int = 50
     sample_every: int = 500
     checkpoint_every: int = 250
@@ -105,6 +107,11 @@ def train_gan(
             "step": step, "config": json.dumps(asdict(config)),
         })
 
+    dtype = autocast_dtype(config.mixed_precision)
+
+    def autocast():
+        return torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None)
+
     bar = tqdm(total=config.steps, initial=step, desc="train GAN", unit="step")
     started = time.perf_counter()
     try:
@@ -117,10 +124,11 @@ def train_gan(
                         real, y_real = next(batches)
                         y_real = F.one_hot(y_real, n_classes).float()
                         z, y_fake = noise(real.shape[0])
-                        with torch.no_grad():
-                            fake = generator(z, y_fake)
-                        d_real = discriminator(real.contiguous(memory_format=torch.channels_last), y_real)
-                        d_fake = discriminator(fake, y_fake)
+                        with autocast():
+                            with torch.no_grad():
+                                fake = generator(z, y_fake)
+                            d_real = discriminator(real.contiguous(memory_format=torch.channels_last), y_real).float()
+                            d_fake = discriminator(fake, y_fake).float()
                         loss_d = F.relu(1.0 - d_real).mean() + F.relu(1.0 + d_fake).mean()
                         (loss_d / config.accumulate).backward()
                     opt_d.step()
@@ -128,7 +136,8 @@ def train_gan(
                 opt_g.zero_grad(set_to_none=True)
                 for _ in range(config.accumulate):
                     z, y = noise(config.batch_size)
-                    loss_g = -discriminator(generator(z, y), y).mean()
+                    with autocast():
+                        loss_g = -discriminator(generator(z, y), y).float().mean()
                     (loss_g / config.accumulate).backward()
                 opt_g.step()
                 step += 1

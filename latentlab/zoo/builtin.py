@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from latentlab.generators.biggan_deep import BigGANDeep, BigGANDeepConfig
 from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
 from latentlab.probes.shapes_probe import ShapesProbe, ShapesProbeConfig
+from latentlab.zoo.open_clip_models import build_open_clip
 from latentlab.zoo.registry import ModelEntry, register_architecture, register_model
 
 register_architecture("CompactBigGAN", lambda cfg: CompactBigGAN(CompactBigGANConfig.from_json(cfg)))
 register_architecture("ShapesProbe", lambda cfg: ShapesProbe(ShapesProbeConfig.from_json(cfg)))
+register_architecture("OpenCLIP", build_open_clip)
+register_architecture("BigGANDeep", lambda cfg: BigGANDeep(BigGANDeepConfig.from_json(cfg)))
 
 _OWN = "MIT (latentlab's own weights)"
 for _entry in (
@@ -17,15 +21,23 @@ for _entry in (
     ModelEntry("shapes-probe", "probe", "ShapesProbe", "package:shapes-probe.safetensors", _OWN,
                "CNN predicting a Shapes image's class, hue, x, y, scale and mask",
                recipe="latentlab.zoo.recipes.shapes_probe"),
-    ModelEntry("biggan-deep-128", "generator", "BigGANDeep", "hf-hub:huggingface/biggan-deep-128", "Apache-2.0",
-               "BigGAN-deep, ImageNet, 128 px (pytorch-pretrained-BigGAN format)", loadable=False),
-    ModelEntry("biggan-deep-256", "generator", "BigGANDeep", "hf-hub:huggingface/biggan-deep-256", "Apache-2.0",
-               "BigGAN-deep, ImageNet, 256 px (pytorch-pretrained-BigGAN format)", loadable=False),
-    ModelEntry("biggan-deep-512", "generator", "BigGANDeep", "hf-hub:huggingface/biggan-deep-512", "Apache-2.0",
-               "BigGAN-deep, ImageNet, 512 px (pytorch-pretrained-BigGAN format)", loadable=False),
+    ModelEntry("shapes-clip", "clip", "OpenCLIP", "package:shapes-clip.safetensors", _OWN,
+               "small CLIP (open_clip config 'shapes-clip', ViT 64 px) trained on Shapes images and captions",
+               recipe="latentlab.zoo.recipes.shapes_clip"),
+    *(ModelEntry(f"biggan-deep-{px}", "generator", "BigGANDeep",
+                 f"https://s3.amazonaws.com/models.huggingface.co/biggan/biggan-deep-{px}-pytorch_model.bin", "Apache-2.0",
+                 f"BigGAN-deep (DeepMind, converted by pytorch-pretrained-BigGAN), ImageNet, {px} px, {params} M parameters; "
+                 f"downloaded into the cache on first use", size_mb=size)
+      for px, params, size in ((128, 50.4, 211.0), (256, 55.9, 234.0), (512, 56.2, 236.0))),
     ModelEntry("ViT-B-32/openai", "clip", "open_clip:ViT-B-32", "open_clip:openai", "MIT (OpenAI CLIP)",
-               "CLIP ViT-B/32 through open_clip's cache", loadable=False),
+               "CLIP ViT-B/32 through open_clip's cache (load_clip / CLIPAssessor); any open_clip ARCH/TAG works too",
+               size_mb=605.0),
+    ModelEntry("lpips-alex", "perceptual", "lpips:alex", "lpips + torchvision alexnet", "BSD-2-Clause (lpips), BSD-3-Clause (torchvision)",
+               "LPIPS perceptual distance, AlexNet backbone (LPIPSDistance('alex'))", size_mb=233.0),
+    ModelEntry("lpips-vgg", "perceptual", "lpips:vgg", "lpips + torchvision vgg16", "BSD-2-Clause (lpips), BSD-3-Clause (torchvision)",
+               "LPIPS perceptual distance, VGG-16 backbone (LPIPSDistance('vgg'))", size_mb=528.0),
     ModelEntry("inception-v3-fid", "metric", "torch-fidelity:inception-v3-compat", "torch-fidelity", "Apache-2.0",
-               "torch-fidelity's Inception for IS/FID/KID", loadable=False),
+               "torch-fidelity's Inception for IS/FID/KID (used through torch-fidelity's own cache)", loadable=False,
+               size_mb=91.2),
 ):
     register_model(_entry)

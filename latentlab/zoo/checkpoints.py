@@ -12,14 +12,20 @@ from safetensors.torch import load_file, save_file
 from latentlab.images import atomic_write_bytes
 
 
-def save_generator(generator, path: str | Path, metadata: dict[str, str] | None = None) -> Path:
-    """Write a generator's state dict and ``config.to_json()`` to ``path`` (atomically)."""
+def save_model(model: torch.nn.Module, path: str | Path, architecture: str, config: dict,
+               metadata: dict[str, str] | None = None) -> Path:
+    """Write a model's state dict with its registered architecture name and config (atomically)."""
     from safetensors.torch import save
 
-    meta = {"architecture": type(generator).__name__, "config": json.dumps(generator.config.to_json())}
+    meta = {"architecture": architecture, "config": json.dumps(config)}
     meta.update(metadata or {})
-    tensors = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     return atomic_write_bytes(path, save(tensors, metadata=meta))
+
+
+def save_generator(generator, path: str | Path, metadata: dict[str, str] | None = None) -> Path:
+    """Write a generator's state dict and ``config.to_json()`` to ``path`` (atomically)."""
+    return save_model(generator, path, type(generator).__name__, generator.config.to_json(), metadata)
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:
@@ -33,4 +39,4 @@ def load_state(path: str | Path) -> dict[str, torch.Tensor]:
     return load_file(str(path), device="cpu")
 
 
-__all__ = ["save_generator", "read_metadata", "load_state", "save_file"]
+__all__ = ["save_model", "save_generator", "read_metadata", "load_state", "save_file"]

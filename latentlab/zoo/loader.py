@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import torch
 
 from latentlab.zoo.cache import sha256
 from latentlab.zoo.checkpoints import load_state, read_metadata
-from latentlab.zoo.registry import ARCHITECTURES, ModelEntry, get_model_entry
+from latentlab.zoo.registry import ARCHITECTURES, MODELS, ModelEntry, get_model_entry
 
 WEIGHTS_PACKAGE = "latentlab.zoo.weights"
 
@@ -54,14 +55,30 @@ def build_from_file(path: str | Path) -> torch.nn.Module:
     return model.eval()
 
 
+def _download_loaders() -> dict[str, Callable[[str], torch.nn.Module]]:
+    """Architecture -> loader(name) for registered models fetched into the cache rather than embedded."""
+    from latentlab.zoo.biggan_checkpoints import load_biggan
+
+    return {"BigGANDeep": load_biggan}
+
+
 def load_model(name: str, kind: str | None = None, device: str | torch.device = "cpu") -> torch.nn.Module:
-    """Load a registered model by name (or a latentlab ``.safetensors`` path) onto ``device``."""
+    """Load a registered model by name, a latentlab ``.safetensors`` path or a BigGAN checkpoint folder."""
     import latentlab.zoo.builtin  # noqa: F401  (registers the built-in entries)
+    from latentlab.zoo.biggan_checkpoints import is_checkpoint_folder, load_biggan
 
     if str(name).endswith(".safetensors") and Path(name).exists():
         model = build_from_file(name)
+    elif kind in (None, "generator") and name not in MODELS and is_checkpoint_folder(name):  # config.json + .bin
+        model = load_biggan(name)
     else:
-        model = build_from_file(resolve(get_model_entry(name, kind)))
+        entry = get_model_entry(name, kind)
+        if entry.kind == "clip" and not entry.embedded:
+            from latentlab.zoo.open_clip_models import load_clip
+
+            return load_clip(entry.name, device=device).model
+        download = _download_loaders().get(entry.architecture) if entry.loadable and not entry.embedded else None
+        model = download(entry.name) if download else build_from_file(resolve(entry))
     for p in model.parameters():
         p.requires_grad_(False)
     return model.to(device)

@@ -27,6 +27,7 @@ class ModelEntry:
     description: str
     recipe: str | None = None  # module whose train() reproduces embedded weights
     loadable: bool = True  # False: known model whose loader this version does not provide
+    size_mb: float | None = None  # download size of external weights, when known
 
     @property
     def embedded(self) -> bool:

@@ -1,11 +1,12 @@
 """Recipe for ``shapes-biggan``: a compact BigGAN trained on the Shapes world.
 
-    latentlab train shapes-biggan --out runs/shapes-biggan   # 6,500 steps, about 70 minutes on 2 CPU cores
+    latentlab train shapes-biggan --out runs/shapes-biggan   # 6,500 steps, about 80 minutes on 2 CPU cores
 
 Hinge loss, spectral norm in G and D, orthogonal init, shared class embedding with
 hierarchical latents and a layered (background + object) output, a projection
 discriminator, Adam (β1 = 0) with the discriminator at twice the generator's learning
-rate, EMA of G's weights with BatchNorm standing statistics, optional gradient accumulation. The run is resumable
+rate, EMA of G's weights with BatchNorm standing statistics, optional gradient accumulation
+(and optional bf16 autocast, off in this recipe: the shipped weights were trained in full precision). The run is resumable
 (run the same command again) and Ctrl-C keeps its state.
 """
 
@@ -25,7 +26,7 @@ from latentlab.training.gan import GANTrainConfig, train_gan
 from latentlab.zoo.checkpoints import save_generator
 
 ARCHITECTURE = CompactBigGANConfig(class_names=SHAPES)
-TRAINING = GANTrainConfig()
+TRAINING = GANTrainConfig(mixed_precision="off")
 
 
 def _real_batches(batch_size: int, seed: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

@@ -1,0 +1,103 @@
+"""Text-to-image by searching a generator's latent space with CLIP as the fitness (seed 001)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from latentlab.assessors.base import Assessor
+from latentlab.optim import OPTIMIZERS, LatentObjective, RunResult, make_optimizer, run_optimizer
+from latentlab.optim.run import Callback
+
+THUMBNAIL_SIZE = 32
+
+
+@dataclass
+class EvolutionResult:
+    """The final population sorted by fitness (best first) and the run's history."""
+
+    prompt: str
+    images: torch.Tensor  # [P, 3, H, W] final population, best first
+    fitness: torch.Tensor  # [P], descending
+    latents: torch.Tensor  # [P, D] flat search vectors, best first
+    best_image: torch.Tensor  # [3, H, W] best individual ever seen
+    best_fitness: float
+    run: RunResult
+
+    @property
+    def history(self) -> list[dict]:
+        return self.run.history
+
+    @property
+    def thumbnails(self) -> list[torch.Tensor]:
+        """Best individual of each generation, uint8 [3, 32, 32]."""
+        return self.run.thumbnails
+
+    def plot_fitness(self, ax=None, label: str | None = None):
+        """Best, mean ± std and best-so-far fitness per generation (matplotlib)."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 3))
+        gens = [h["generation"] for h in self.history]
+        mean = torch.tensor([h["mean"] for h in self.history])
+        std = torch.tensor([h["std"] for h in self.history])
+        line, = ax.plot(gens, [h["best_so_far"] for h in self.history], label=label or "best so far")
+        ax.plot(gens, mean, "--", color=line.get_color(), alpha=0.8, label=None if label else "population mean")
+        ax.fill_between(gens, mean - std, mean + std, color=line.get_color(), alpha=0.15)
+        ax.set_xlabel("generation")
+        ax.set_ylabel("fitness")
+        ax.set_title(self.prompt)
+        ax.legend(loc="lower right", fontsize=8)
+        return ax
+
+
+def _thumbnail(images: torch.Tensor) -> torch.Tensor:
+    small = F.interpolate(images[:1], size=(THUMBNAIL_SIZE, THUMBNAIL_SIZE), mode="bilinear", antialias=True, align_corners=False)
+    return (small[0].clamp(0, 1) * 255).round().to(torch.uint8).cpu()
+
+
+def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = None, *, optimizer: str = "cma",
+           generations: int = 30, population: int = 32, space: str | None = None, classes=None, seed: int = 0,
+           clip: str = "shapes-clip", templates: str | Sequence[str] = "none", negatives: Sequence[str] | None = None,
+           options: dict | None = None, state_path: str | Path | None = None, patience: int | None = None,
+           callbacks: Sequence[Callback] = (), chunk_size: int = 64, progress: bool = True) -> EvolutionResult:
+    """Search ``generator``'s latents for images that ``assessor`` (default: CLIP similarity to ``prompt``) scores highly.
+
+    ``optimizer`` is one of 'cma', 'ga', 'de', 'adam', 'cma+adam' with its ``options``. For a
+    class-conditional generator the search space defaults to z plus class logits ('z+class'),
+    so the prompt may choose the class; pass ``classes=`` and ``space='z'`` to fix it.
+    ``state_path`` makes the run resumable (run again with the same settings to continue);
+    Ctrl-C returns the best so far. Reproducible from ``seed``.
+    """
+    from latentlab.assessors.clip import CLIPAssessor
+    from latentlab.zoo import load_generator
+
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ValueError(f"prompt must be a non-empty description such as 'a red star', got {prompt!r}")
+    if optimizer not in OPTIMIZERS:
+        make_optimizer(optimizer, 1, 1)  # raises with close matches
+    if isinstance(generator, str):
+        generator = load_generator(generator)
+    if assessor is None:
+        assessor = CLIPAssessor(prompt, clip, templates=templates, negatives=negatives)
+    if space is None:
+        space = "z+class" if generator.conditional and classes is None else "z"
+    objective = LatentObjective(generator, assessor, space=space, classes=classes, chunk_size=chunk_size)
+    search = make_optimizer(optimizer, objective.dim, population, seed=seed, **(options or {}))
+
+    def record_thumbnail(generation: int, x: torch.Tensor, fitness: torch.Tensor, result: RunResult) -> None:
+        with torch.no_grad():
+            result.thumbnails.append(_thumbnail(objective.images(x[fitness.argmax()][None])))
+
+    torch.manual_seed(seed)
+    run = run_optimizer(search, objective, generations, callbacks=[record_thumbnail, *callbacks], patience=patience,
+                        state_path=state_path, progress=progress)
+    with torch.no_grad():
+        images = objective.images(run.population) if run.population.numel() else torch.zeros(0)
+        best = objective.images(run.best_x[None])[0]
+    return EvolutionResult(prompt, images, run.fitness, run.population, best, run.best_fitness, run)
