@@ -26,7 +26,7 @@ INFO_ONLY = ("redness", "clip_red")
 
 
 def rank_correlations(n: int, probe, clip) -> dict[str, dict]:
-    """Spearman ρ of each assessor with the ground-truth quantity it should track, on ``n`` fresh renders."""
+    """Spearman ρ of each assessor with the ground-truth quantity it should track (ROC AUC for yes/no truths)."""
     batch = render_shapes(n, seed=EVAL_SEED + 1)
     f = batch.factors
     red = -hue_distance(f.hue, torch.tensor(COLOURS["red"]))
@@ -48,8 +48,12 @@ def rank_correlations(n: int, probe, clip) -> dict[str, dict]:
     with torch.no_grad():
         for key, (assessor, truth, what) in pairs.items():
             scores = torch.cat([assessor(chunk) for chunk in batch.images.split(256)])
-            rho = spearmanr(scores.numpy(), truth.numpy()).statistic
-            out[key] = {"rho": round(float(rho), 4), "tracks": what}
+            if truth.unique().numel() == 2:  # a yes/no truth: ranks are ties, so report the ROC AUC instead
+                positive, negative = scores[truth > 0.5], scores[truth <= 0.5]
+                auc = (positive[:, None] > negative[None, :]).float().mean() + 0.5 * (positive[:, None] == negative[None, :]).float().mean()
+                out[key] = {"auc": round(float(auc), 4), "tracks": what}
+            else:
+                out[key] = {"rho": round(float(spearmanr(scores.numpy(), truth.numpy()).statistic), 4), "tracks": what}
     return out
 
 
@@ -79,8 +83,9 @@ def main() -> dict:
     rows.append(("masked_pair_acc", masked, f">= {MASKED_BAR}", "PASS" if masked >= MASKED_BAR else "FAIL"))
     for key, value in ranks.items():
         bar = key not in INFO_ONLY
-        rows.append((f"rank_corr.{key}", value["rho"], f">= {RANK_BAR}" if bar else "(info)",
-                     ("PASS" if value["rho"] >= RANK_BAR else "FAIL") if bar else ""))
+        metric, number = ("auc", value["auc"]) if "auc" in value else ("rho", value["rho"])
+        rows.append((f"rank_corr.{key} ({metric})", number, f">= {RANK_BAR}" if bar else "(info)",
+                     ("PASS" if number >= RANK_BAR else "FAIL") if bar else ""))
     print_table(rows, ("metric", "value", "bar", ""))
     print()
     print_table([(k, v) for k, v in rates.items()], ("assessor", "images/s (batch 64)"))

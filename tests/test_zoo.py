@@ -17,7 +17,8 @@ def test_embedded_weights_match_their_manifest_and_are_small(name):
     path = embedded_path(MODELS[name])
     record = manifest()[path.name]
     assert sha256(path) == record["sha256"] and path.stat().st_size == record["bytes"]
-    assert record["bytes"] < 10_000_000
+    limit = 25_000_000 if MODELS[name].kind == "clip" else 10_000_000  # shapes-clip: ≤ 25 MB; generators, probes: < 10 MB
+    assert record["bytes"] <= limit
 
 
 def test_load_by_name_gives_frozen_eval_models(shipped_generator, shipped_probe):

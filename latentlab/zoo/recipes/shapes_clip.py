@@ -2,9 +2,13 @@
 
     latentlab train shapes-clip --out runs/shapes-clip   # 4,000 steps at batch 128, about 35 minutes on 2 CPU cores
 
-The model is the open_clip config ``shapes-clip`` (ViT 64 px / 8 px patches, 4 layers, width 128;
-text transformer of width 64 on open_clip's BPE tokenizer), built by ``open_clip.create_model``
-and trained with ``open_clip.loss.ClipLoss``. Every batch mixes three views so that region
+The model is the open_clip config ``shapes-clip`` (a ModifiedResNet image tower, layers
+[2, 2, 2, 2] at width 16 for 64 px inputs; a text transformer of width 64 on open_clip's BPE
+tokenizer), built by ``open_clip.create_model`` and trained with ``open_clip.loss.ClipLoss``.
+Half of every batch is groups of eight near-identical scenes that differ in shape, position,
+size or colours, captioned in detail, so that telling them apart needs exactly those
+attributes (in-batch hard negatives); a ViT tower trained on random batches alone learned
+colours but stayed at chance on position. The other half mixes three views so that region
 scoring works: whole images with full or partial captions (a random subset of shape, colour,
 size, position and background in varied wording), the image multiplied by a region mask
 around the object (x ⊙ m, as a masked assessor sees it), and the crop of such a region
