@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         result = args.run(args)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, OSError) as error:  # bad input, missing files, offline downloads
         print(f"latentlab {args.command}: error: {error}", file=sys.stderr)
         return 2
     if args.command in ("sample", "evolve"):

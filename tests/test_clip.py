@@ -136,3 +136,19 @@ def test_bad_images_are_refused(random_clip, images):
         assessor(images * 2)
     with pytest.raises(ValueError, match="shape"):
         assessor(images[:, :1])
+
+
+def test_shipped_shapes_clip_reads_the_world_and_scores_regions():
+    from latentlab.metrics.zero_shot import masked_pair_accuracy, zero_shot_accuracy
+
+    accuracy = zero_shot_accuracy("shapes-clip", n=200, seed=77)
+    assert accuracy["shape"] >= 0.9 and accuracy["color"] >= 0.85 and accuracy["background"] >= 0.9
+    assert masked_pair_accuracy("shapes-clip", n=100, seed=78) >= 0.85
+    scene = render_shapes(1, seed=5, shape="star", hue="blue", scale=0.4, x=0.3, y=0.3).images
+    on_object, elsewhere = torch.zeros(64, 64), torch.zeros(64, 64)
+    on_object[4:36, 4:36], elsewhere[36:, 36:] = 1, 1
+    with torch.no_grad():
+        inside = CLIPAssessor("a blue star", mask=on_object)(scene)
+        outside = CLIPAssessor("a blue star", mask=elsewhere)(scene)
+        wrong = CLIPAssessor("a red heart", mask=on_object)(scene)
+    assert inside > outside + 0.1 and inside > wrong + 0.1
