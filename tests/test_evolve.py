@@ -3,6 +3,7 @@ import torch
 
 from latentlab.assessors import Redness
 from latentlab.methods import evolve
+from latentlab.methods.evolve import _thumbnail
 
 
 @pytest.mark.parametrize("optimizer", ["cma", "ga", "de", "adam"])
@@ -17,6 +18,10 @@ def test_evolve_returns_the_population_sorted_with_history_and_thumbnails(tiny_g
     with torch.no_grad():  # the reported best image is what the generator makes from the best latents
         assert torch.isclose(Redness()(result.best_image[None])[0], torch.tensor(result.best_fitness), atol=1e-4)
     assert [h["generation"] for h in result.history] == [1, 2, 3, 4]
+    with torch.no_grad():  # the last thumbnail shows that generation's best candidate
+        z = result.run.best_latents[-1][None]
+        again = tiny_generator(z[:, :tiny_generator.latent_dim], torch.softmax(z[:, tiny_generator.latent_dim:], dim=1))
+    assert (_thumbnail(again).int() - result.thumbnails[-1].int()).abs().max() <= 1
 
 
 def test_evolve_is_reproducible_from_a_seed(tiny_generator):

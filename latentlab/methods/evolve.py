@@ -91,8 +91,8 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
     search = make_optimizer(optimizer, objective.dim, population, seed=seed, **(options or {}))
 
     def record_thumbnail(generation: int, x: torch.Tensor, fitness: torch.Tensor, result: RunResult) -> None:
-        with torch.no_grad():
-            result.thumbnails.append(_thumbnail(objective.images(x[fitness.argmax()][None])))
+        best = int(fitness.argmax())  # the objective kept the images it scored: no second generator pass
+        result.thumbnails.append(_thumbnail(objective.last_images[best:best + 1]))
 
     torch.manual_seed(seed)
     run = run_optimizer(search, objective, generations, callbacks=[record_thumbnail, *callbacks], patience=patience,

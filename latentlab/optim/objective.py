@@ -34,6 +34,7 @@ class LatentObjective:
         self.n_classes = len(generator.class_names)
         self.dim = generator.latent_dim + (self.n_classes if space == "z+class" else 0)
         self.evaluations = 0
+        self.last_images: torch.Tensor | None = None
 
     def decode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Latents and class input of each candidate."""
@@ -59,9 +60,11 @@ class LatentObjective:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         z, y = self.decode(x)
-        scores = []
+        scores, made = [], []
         for i in range(0, z.shape[0], self.chunk_size):
             images = self.generator(z[i:i + self.chunk_size], None if y is None else y[i:i + self.chunk_size])
             scores.append(self.assessor(images).reshape(-1))
+            made.append(images.detach())
         self.evaluations += z.shape[0]
+        self.last_images = torch.cat(made)  # the images just scored, one per candidate (for thumbnails, galleries)
         return torch.cat(scores)
