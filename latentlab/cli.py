@@ -4,6 +4,7 @@
     latentlab models
     latentlab train shapes-biggan --out runs/shapes-biggan [--install]
     latentlab evolve "a red star in the top left" --optimizer ga --generations 50 --out run/
+    latentlab paint --model shapes-biggan --seed 3 --mask-rect 8 8 40 40 --text "a blue star" --out edit/
 """
 
 from __future__ import annotations
@@ -116,6 +117,70 @@ def _evolve(args: argparse.Namespace) -> list[Path]:
     return written
 
 
+def _load_mask(args: argparse.Namespace, size: int):
+    import numpy as np
+    from PIL import Image
+
+    from latentlab.masks import rect_mask
+
+    if (args.mask_rect is None) == (args.mask is None):
+        raise ValueError("give the region as --mask-rect LEFT TOP RIGHT BOTTOM or as --mask FILE.png (one of them)")
+    if args.mask_rect is not None:
+        return rect_mask(size, *args.mask_rect)
+    picture = Image.open(args.mask).convert("L")
+    if picture.size != (size, size):
+        raise ValueError(f"mask {args.mask} is {picture.size[0]}x{picture.size[1]} but the generator makes {size}x{size} images")
+    import torch
+
+    return torch.from_numpy((np.asarray(picture) > 127).astype("float32"))
+
+
+def _paint(args: argparse.Namespace) -> list[Path]:
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from latentlab.images import atomic_write_bytes, save_image
+    from latentlab.methods.paint import paint_by_word
+    from latentlab.zoo import load_generator
+
+    generator = load_generator(args.model)
+    mask = _load_mask(args, generator.resolution)
+    z = generator.sample_latents(1, seed=args.seed, truncation=check_truncation(args.truncation))
+    classes = None
+    if generator.conditional:
+        classes = generator.class_index(args.class_name) if args.class_name is not None else int(generator.sample_classes(1, seed=args.seed)[0])
+    out = Path(args.out)
+    result = paint_by_word(generator, z, mask, args.text, classes=classes, layer=args.layer, split=not args.no_split,
+                           optimizer=args.optimizer, generations=check_positive_int("--generations", args.generations),
+                           population=check_positive_int("--population", args.population), space=args.space,
+                           lambda_img=args.lambda_img, clip=args.clip, seed=args.seed, state_path=out / "state.safetensors")
+    written = [save_image(result.before[None], out / "before.png", upscale_to=256),
+               save_image(result.image[None], out / "after.png", upscale_to=256),
+               save_image(result.mask.expand(3, -1, -1)[None], out / "mask.png")]
+    axes = result.plot()
+    axes[0].figure.tight_layout()
+    axes[0].figure.savefig(out / "comparison.tmp.png", dpi=120)
+    plt.close(axes[0].figure)
+    (out / "comparison.tmp.png").replace(out / "comparison.png")
+    written.append(out / "comparison.png")
+    summary = {"text": result.text, "model": args.model, "seed": args.seed, "class": classes, "split": result.split,
+               "optimizer": result.optimizer, "scores": {k: round(v, 6) for k, v in result.scores.items()},
+               "outside_change": {k: round(v, 6) for k, v in result.outside_change.items()}, "perceptual": result.perceptual,
+               "latents": [round(v, 6) for v in result.latents.tolist()],
+               "class_vector": None if result.classes is None else [round(v, 6) for v in result.classes.tolist()],
+               "interrupted": result.run.interrupted, "history": result.history}
+    written.append(atomic_write_bytes(out / "result.json", (json.dumps(summary, indent=1) + "\n").encode()))
+    written.append(out / "state.safetensors")
+    print(f"masked CLIP score {result.scores['inside_before']:.4f} -> {result.scores['inside_after']:.4f}; "
+          f"outside L2 change {result.outside_change['l2']:.5f}"
+          + (" (interrupted; run the same command again to resume)" if result.run.interrupted else ""))
+    return written
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latentlab", description="Steer the latent spaces of image generators.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -153,6 +218,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="run folder: grid.png, best.png, fitness.png, history.json, state.safetensors")
     p.set_defaults(run=_evolve)
+
+    p = sub.add_parser("paint", help="paint by word: make a region of a generated image match a text")
+    p.add_argument("--text", required=True, help='what the region should show, e.g. "a blue star"')
+    p.add_argument("--mask-rect", type=int, nargs=4, metavar=("LEFT", "TOP", "RIGHT", "BOTTOM"), default=None,
+                   help="the region as a rectangle in pixels (right/bottom exclusive)")
+    p.add_argument("--mask", default=None, help="the region as a black-and-white image file (white = paint)")
+    p.add_argument("--model", default="shapes-biggan", help="generator name or .safetensors path")
+    p.add_argument("--seed", type=int, default=0, help="seed of the image to edit (and of the search)")
+    p.add_argument("--class", dest="class_name", default=None, help="class of the image to edit (default: drawn from --seed)")
+    p.add_argument("--truncation", type=float, default=None, help="truncation of the image's latent (default: none)")
+    p.add_argument("--optimizer", default="cma", help="cma (default), adam, cma+adam, ga or de")
+    p.add_argument("--generations", type=int, default=30)
+    p.add_argument("--population", type=int, default=16)
+    p.add_argument("--layer", default="block1", help="where to split the generator (default: after the first block)")
+    p.add_argument("--space", default="z", help="z (keep the class) or z+class (let the region change class)")
+    p.add_argument("--lambda-img", type=float, default=5.0, help="weight of the consistency outside the mask")
+    p.add_argument("--no-split", action="store_true", help="search the whole latent instead of the split generator")
+    p.add_argument("--clip", default="shapes-clip", help="CLIP model: shapes-clip or an open_clip ARCH/TAG")
+    p.add_argument("--out", required=True, help="folder: before.png, after.png, mask.png, comparison.png, result.json, state")
+    p.set_defaults(run=_paint)
     return parser
 
 
@@ -163,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:  # bad input, missing files, offline downloads
         print(f"latentlab {args.command}: error: {error}", file=sys.stderr)
         return 2
-    if args.command in ("sample", "evolve"):
+    if args.command in ("sample", "evolve", "paint"):
         for path in result:
             print(f"wrote {path}")
     return 0

@@ -48,7 +48,7 @@ def probe_feature_distance(a: torch.Tensor, b: torch.Tensor, probe=None) -> torc
     """
     from latentlab.assessors.probe import default_probe
 
-    probe = probe if probe is not None else default_probe()
+    probe = (probe if probe is not None else default_probe()).to(a.device)
     fa, fb = probe.features(check_images(a)), probe.features(check_images(b))
     return ((fa - fb) ** 2).mean(dim=1)
 

@@ -135,6 +135,40 @@ class Generator(nn.Module):
         """Cut the generator after ``layer`` into f (latents → features) and h (features → image)."""
         raise NotImplementedError
 
+    def synthesize_edits(self, base: tuple[torch.Tensor, torch.Tensor | None],
+                         edits: Sequence[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]], layer: str) -> torch.Tensor:
+        """Images from a base (z0, y0) and region edits (z, y, mask), each with a batch of N (seed 000 eq. 4.7).
+
+        The feature map at ``layer`` starts as f(z0, y0); each edit in turn replaces it inside its
+        mask: w ← w ⊙ (1 − m) + f(z, y) ⊙ m; then h makes the image. This generic version keeps
+        the later layers' conditioning at (z0, y0); families override it to split that too.
+        Latents [N, D], soft class vectors [N, C] or None, masks [1, 1, R, R].
+        """
+        from latentlab.generators.region import resize_mask
+
+        split = self.split(layer)
+        w = split.f(*base)
+        if w.dim() != 4:
+            raise ValueError(f"{type(self).__name__} cannot be split spatially at layer {layer!r}: its output has shape "
+                             f"{tuple(w.shape)}, not a feature map [N, C, H, W]; choose one of {self.spatial_layers()}")
+        for z, y, mask in edits:
+            w = w + resize_mask(mask, w.shape[-2:]) * (split.f(z, y) - w)
+        return split.h(w, *base)
+
+    def spatial_layers(self) -> list[str]:
+        """Layers whose output is a feature map [N, C, H, W] (where a region split is possible)."""
+        names = []
+        with torch.no_grad():
+            z = self.sample_latents(1, seed=0)
+            y = self.class_vectors(torch.zeros(1, dtype=torch.long, device=self.device)) if self.conditional else None
+            for name in self.layer_names():
+                try:
+                    if self.split(name).f(z, y).dim() == 4:
+                        names.append(name)
+                except (NotImplementedError, ValueError):
+                    pass
+        return names
+
     def _check_layer(self, layer: str) -> int:
         names = self.layer_names()
         if layer not in names:

@@ -14,6 +14,7 @@ that way, so the generator spends its capacity on shapes rather than on flat col
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -21,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentlab.generators.base import Generator, SplitGenerator
+from latentlab.generators.region import resize_mask
 
 OUTPUTS = ("rgb", "layered")
 
@@ -75,9 +77,15 @@ class ConditionalBatchNorm(nn.Module):
         self.gain = _sn(_orthogonal(nn.Linear(cond_dim, channels, bias=False)), sn)
         self.bias = _sn(_orthogonal(nn.Linear(cond_dim, channels, bias=False)), sn)
 
-    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cond: torch.Tensor, regions: Sequence[tuple[torch.Tensor, torch.Tensor]] = ()) -> torch.Tensor:
+        """``regions``: (condition, mask) pairs applied in turn where each mask is 1 (region edits)."""
         gain = 1.0 + self.gain(cond)[:, :, None, None]
-        return self.bn(x) * gain + self.bias(cond)[:, :, None, None]
+        bias = self.bias(cond)[:, :, None, None]
+        for inside, mask in regions:  # gain and bias become maps: previous × (1 − m) + this region's × m
+            m = resize_mask(mask, x.shape[-2:])  # [1, 1, h, w]
+            gain = gain + m * (self.gain(inside)[:, :, None, None] + 1.0 - gain)
+            bias = bias + m * (self.bias(inside)[:, :, None, None] - bias)
+        return self.bn(x) * gain + bias
 
 
 class GBlock(nn.Module):
@@ -91,9 +99,9 @@ class GBlock(nn.Module):
         self.conv2 = _sn(_orthogonal(nn.Conv2d(cout, cout, 3, padding=1)), sn)
         self.skip = _sn(_orthogonal(nn.Conv2d(cin, cout, 1)), sn)
 
-    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        h = F.interpolate(F.relu(self.bn1(x, cond)), scale_factor=2, mode="nearest")
-        h = self.conv2(F.relu(self.bn2(self.conv1(h), cond)))
+    def forward(self, x: torch.Tensor, cond: torch.Tensor, regions: Sequence[tuple[torch.Tensor, torch.Tensor]] = ()) -> torch.Tensor:
+        h = F.interpolate(F.relu(self.bn1(x, cond, regions)), scale_factor=2, mode="nearest")
+        h = self.conv2(F.relu(self.bn2(self.conv1(h), cond, regions)))
         return h + self.skip(F.interpolate(x, scale_factor=2, mode="nearest"))
 
 
@@ -139,18 +147,25 @@ class CompactBigGAN(Generator):
             h = block(h, cond)
         return h
 
-    def _image(self, h: torch.Tensor, z: torch.Tensor, y: torch.Tensor, start: int, conditions=None) -> torch.Tensor:
+    def _image(self, h: torch.Tensor, z: torch.Tensor, y: torch.Tensor, start: int, conditions=None,
+               regions: Sequence[tuple[tuple, torch.Tensor]] = ()) -> torch.Tensor:
+        """Blocks ``start``… and the output layer; ``regions`` are (conditions, mask) pairs of region edits."""
         z0, conds = conditions or self._conditions(z, y)
-        for block, cond in zip(self.blocks[start:], conds[start:]):
-            h = block(h, cond)
+        for i, block in enumerate(self.blocks[start:], start):
+            h = block(h, conds[i], [(c[1][i], m) for c, m in regions])
         out = self.out_conv(F.relu(self.out_bn(h)))
         if self.config.output == "rgb":
             return (torch.tanh(out) + 1.0) / 2.0
         # layered: a background image and an object of one colour, alpha-composited
         background = (torch.tanh(out[:, :3]) + 1.0) / 2.0
         alpha = torch.sigmoid(out[:, 3:])
-        colour = torch.sigmoid(self.object_colour(torch.cat([z0, conds[-1]], dim=1)))[:, :, None, None]
+        colour = self._object_colour(z0, conds)
+        for c, m in regions:  # the object's colour, too, comes from each region's own latents
+            colour = colour + resize_mask(m, out.shape[-2:]) * (self._object_colour(*c) - colour)
         return background + alpha * (colour - background)
+
+    def _object_colour(self, z0: torch.Tensor, conds: list[torch.Tensor]) -> torch.Tensor:
+        return torch.sigmoid(self.object_colour(torch.cat([z0, conds[-1]], dim=1)))[:, :, None, None]  # [N, 3, 1, 1]
 
     def synthesize(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         conditions = self._conditions(z, y)  # embed the class and split z once per call
@@ -171,3 +186,22 @@ class CompactBigGAN(Generator):
             return self._image(features, z, self._check_classes(z, y), depth)
 
         return SplitGenerator(layer, f, h)
+
+    def synthesize_edits(self, base: tuple[torch.Tensor, torch.Tensor | None],
+                         edits: Sequence[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]], layer: str) -> torch.Tensor:
+        """Region edits with the features *and* every later block's condition split by each mask.
+
+        Outside a mask the blocks keep the earlier latent chunks and class (so the rest of the
+        image keeps its colours); inside they take the edit's own, as StyleGAN's two-style split
+        does (seed 000 §4.3.2). The object colour is split the same way.
+        """
+        depth = self._check_layer(layer)
+        z0, y0 = base
+        conditions = self._conditions(z0, y0)
+        w = self._features(z0, y0, depth, conditions)
+        regions = []
+        for z, y, mask in edits:
+            inside = self._conditions(z, y)
+            w = w + resize_mask(mask, w.shape[-2:]) * (self._features(z, y, depth, inside) - w)
+            regions.append((inside, mask))
+        return self._image(w, z0, y0, depth, conditions, regions)

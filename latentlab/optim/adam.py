@@ -17,14 +17,15 @@ class Adam(Optimizer):
     """Gradient ascent with Adam on ``population`` latents in parallel (multi-start).
 
     ``constraint="ball"`` projects each latent onto ‖z‖ ≤ √d after every step (seed 002
-    eq. 4.2); ``"bounds"`` clamps to ``bounds`` (e.g. ±ψ for a truncated prior).
+    eq. 4.2); ``"bounds"`` clamps to ``bounds`` (e.g. ±ψ for a truncated prior). With ``x0`` the
+    starting points are x0 plus ``spread`` × standard normal noise.
     """
 
     name = "adam"
     min_population = 1
 
     def __init__(self, dim: int, population: int = 8, *, seed: int = 0, x0=None, bounds=None, lr: float = 0.05,
-                 constraint: str = "ball", radius: float | None = None):
+                 constraint: str = "ball", radius: float | None = None, spread: float = 1.0):
         super().__init__(dim, population, seed=seed, x0=x0, bounds=bounds)
         if constraint not in CONSTRAINTS:
             raise unknown_name_error("constraint", constraint, CONSTRAINTS)
@@ -32,7 +33,10 @@ class Adam(Optimizer):
             raise ValueError("constraint='bounds' needs bounds=(low, high)")
         self.lr, self.constraint = check_positive_float("lr", lr), constraint
         self.radius = math.sqrt(dim) if radius is None else check_positive_float("radius", radius)
-        self.start(self.initial_population())
+        x = self.initial_population()
+        if self.x0 is not None:  # starting points x0 + spread · noise
+            x = self.clip(self.x0 + float(spread) * (x - self.x0))
+        self.start(x)
 
     def start(self, x: torch.Tensor) -> None:
         """(Re)start from the latents ``x`` [population, dim]."""

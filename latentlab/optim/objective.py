@@ -15,8 +15,8 @@ Assessor = Callable[[torch.Tensor], torch.Tensor]
 class LatentObjective:
     """Fitness of flat latents x [P, D]: ``assessor(generator(decode(x)))``.
 
-    ``space="z"`` searches z with the class fixed by ``classes`` (one name/index, or one per
-    candidate); ``space="z+class"`` appends class logits to z and feeds their softmax as a
+    ``space="z"`` searches z with the class fixed by ``classes`` (one name/index, one soft class
+    vector [C], or one name/index per candidate); ``space="z+class"`` appends class logits to z and feeds their softmax as a
     soft class vector. The generator and the assessor each see the whole population, split
     into chunks of at most ``chunk_size`` images to bound memory.
     """
@@ -48,6 +48,8 @@ class LatentObjective:
             return z, None
         if isinstance(self.classes, (int, str)):
             return z, self.generator.classes(self.classes, x.shape[0])
+        if isinstance(self.classes, torch.Tensor) and self.classes.is_floating_point():  # one soft class vector
+            return z, self.classes.reshape(1, -1).to(z.device).expand(x.shape[0], -1)
         y = self.generator.classes(self.classes)
         if y.shape[0] != x.shape[0]:
             raise ValueError(f"got {y.shape[0]} classes for a population of {x.shape[0]}")

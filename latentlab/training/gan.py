@@ -63,6 +63,8 @@ def train_gan(
     *,
     n_classes: int,
     sample: Callable[[nn.Module, int], torch.Tensor] | None = None,
+    on_log: Callable[[dict, nn.Module], None] | None = None,
+    progress: bool = True,
 ) -> EMA:
     """Train ``generator`` against ``discriminator`` on ``(images, class_index)`` batches.
 
@@ -71,6 +73,8 @@ def train_gan(
 
     Writes ``state.pt`` (resumable), ``log.jsonl`` (losses) and ``samples/step_*.png`` under
     ``out_dir``; returns the EMA of the generator. Ctrl-C saves the state and returns.
+    ``on_log(record, ema_generator)`` is called with every logged record (live plots);
+    ``progress=False`` hides the progress bar.
     """
     out = Path(out_dir)
     (out / "samples").mkdir(parents=True, exist_ok=True)
@@ -112,7 +116,7 @@ def train_gan(
     def autocast():
         return torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None)
 
-    bar = tqdm(total=config.steps, initial=step, desc="train GAN", unit="step")
+    bar = tqdm(total=config.steps, initial=step, desc="train GAN", unit="step", disable=not progress)
     started = time.perf_counter()
     try:
         with open(out / "log.jsonl", "a") as log:
@@ -150,6 +154,8 @@ def train_gan(
                     log.write(json.dumps(record) + "\n")
                     log.flush()
                     bar.set_postfix(loss_d=record["loss_d"], loss_g=record["loss_g"])
+                    if on_log is not None:
+                        on_log(record, ema.shadow)
                 if sample is not None and (step % config.sample_every == 0 or step == config.steps):
                     save_image(sample(ema.shadow, step), out / "samples" / f"step_{step:06d}.png", nrow=8)
                 if step % config.checkpoint_every == 0 or step == config.steps:

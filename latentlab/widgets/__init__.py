@@ -1,0 +1,27 @@
+"""Explorers: interactive views over latentlab's methods, each a state object plus an ipywidgets view.
+
+Show one with ``display(explorer)``; drive it headless through ``explorer.state`` and its widgets.
+"""
+
+from latentlab.widgets.class_mixer import ClassMixer, MixState
+from latentlab.widgets.common import (
+    ErrorCapture,
+    Explorer,
+    LatestValueThrottle,
+    enable_colab_widgets,
+    figure_to_png,
+    image_bytes,
+    new_figure,
+    show_image,
+)
+from latentlab.widgets.evolution_gallery import EvolutionGallery, GalleryState
+from latentlab.widgets.latent_walk import LatentWalk, WalkState
+from latentlab.widgets.paint_canvas import PaintCanvas, PaintSession
+from latentlab.widgets.truncation import PixelReadout, ShapesReadout, TruncationExplorer, TruncationState
+from latentlab.widgets.video import save_gif, save_mp4
+
+__all__ = [
+    "ClassMixer", "ErrorCapture", "EvolutionGallery", "Explorer", "GalleryState", "LatentWalk", "LatestValueThrottle", "MixState",
+    "PaintCanvas", "PaintSession", "PixelReadout", "ShapesReadout", "TruncationExplorer", "TruncationState", "WalkState", "enable_colab_widgets", "figure_to_png",
+    "image_bytes", "new_figure", "save_gif", "save_mp4", "show_image",
+]

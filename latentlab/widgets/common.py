@@ -1,0 +1,261 @@
+"""Helpers shared by the explorers: error capture, a latest-value throttle, image bytes, Colab.
+
+Every helper works without a browser or a kernel, so explorers built on them can be driven
+from tests: errors land in an ``ipywidgets.Output`` (and in a list), the throttle can be
+flushed synchronously, and images become bytes in an ``ipywidgets.Image``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+import torch
+
+from latentlab.images import make_grid, to_bytes, upscale
+
+_NOTHING = object()
+
+
+# --- errors -------------------------------------------------------------------------------
+class ErrorCapture:
+    """Show exceptions raised in widget callbacks inside an ``Output`` instead of losing them.
+
+    Use as a decorator (``@capture``) or a context manager (``with capture:``). Each caught
+    exception is appended to :attr:`errors` and its traceback to :attr:`output`'s stderr, which
+    works from any thread and without a kernel (``Output.capture`` needs the kernel's main
+    thread). ``KeyboardInterrupt`` and ``SystemExit`` pass through.
+    """
+
+    def __init__(self, output: widgets.Output | None = None, max_shown: int = 3):
+        self.output = output if output is not None else widgets.Output(layout=widgets.Layout(max_height="12em", overflow="auto"))
+        self.max_shown = max_shown
+        self.errors: list[BaseException] = []
+
+    def report(self, error: BaseException) -> None:
+        """Record ``error`` and show its traceback (the last ``max_shown`` errors stay visible)."""
+        self.errors.append(error)
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        outputs = tuple(self.output.outputs)[-(self.max_shown - 1):] if self.max_shown > 1 else ()
+        self.output.outputs = outputs
+        self.output.append_stderr(text)
+
+    def clear(self) -> None:
+        """Forget the recorded errors and empty the output."""
+        self.errors.clear()
+        self.output.outputs = ()
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self:
+                return fn(*args, **kwargs)
+            return None  # reached only when an exception was captured
+
+        return wrapper
+
+    def __enter__(self) -> ErrorCapture:
+        return self
+
+    def __exit__(self, etype, error, tb) -> bool:
+        if error is not None and isinstance(error, Exception):
+            self.report(error)
+            return True
+        return False
+
+
+# --- throttle -----------------------------------------------------------------------------
+Cancel = Callable[[], None]
+Scheduler = Callable[[float, Callable[[], None]], Cancel]
+
+
+def call_later(delay_s: float, fn: Callable[[], None]) -> Cancel:
+    """Run ``fn`` after ``delay_s`` on the running asyncio loop (a kernel's), else on a timer thread."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        timer = threading.Timer(delay_s, fn)
+        timer.daemon = True
+        timer.start()
+        return timer.cancel
+    return loop.call_later(delay_s, fn).cancel
+
+
+class LatestValueThrottle:
+    """Call ``fn(value)`` at most once per ``interval_s``, always with the latest value submitted.
+
+    The first value after a quiet spell runs at once; values arriving during the interval
+    replace each other and only the last runs when it ends. When an interval ends with nothing
+    new, ``on_settle(last_value)`` runs once (e.g. to swap a fast JPEG for a PNG).
+    ``interval_s=0`` runs every value immediately. :meth:`flush` runs what is pending (and the
+    settle call) synchronously, which is how tests and scripts use it.
+    """
+
+    def __init__(self, fn: Callable[[Any], None], interval_s: float = 0.05, *, on_settle: Callable[[Any], None] | None = None,
+                 scheduler: Scheduler = call_later):
+        if not interval_s >= 0:
+            raise ValueError(f"interval_s must be a number >= 0, got {interval_s!r}")
+        self.fn, self.on_settle, self.interval_s, self.scheduler = fn, on_settle, float(interval_s), scheduler
+        self._lock = threading.RLock()
+        self._pending: Any = _NOTHING
+        self._last: Any = _NOTHING
+        self._cancel: Cancel | None = None
+        self._settled = True
+
+    @property
+    def pending(self) -> bool:
+        """Whether a value waits for the end of the current interval."""
+        return self._pending is not _NOTHING
+
+    def submit(self, value: Any) -> None:
+        """Offer a new value; it runs now, at the end of the interval, or is replaced by a newer one."""
+        with self._lock:
+            if self.interval_s == 0:
+                self._run(value)
+                self._settle()
+                return
+            if self._cancel is not None:  # inside an interval: keep only the latest
+                self._pending = value
+                return
+            self._run(value)
+            self._cancel = self.scheduler(self.interval_s, self._tick)
+
+    def flush(self) -> None:
+        """Run the pending value (if any) and the settle call now; cancel the running interval."""
+        with self._lock:
+            if self._cancel is not None:
+                self._cancel()
+                self._cancel = None
+            if self.pending:
+                value, self._pending = self._pending, _NOTHING
+                self._run(value)
+            self._settle()
+
+    def _tick(self) -> None:
+        with self._lock:
+            if self._cancel is None:  # flushed meanwhile
+                return
+            if self.pending:
+                value, self._pending = self._pending, _NOTHING
+                self._run(value)
+                self._cancel = self.scheduler(self.interval_s, self._tick)
+            else:
+                self._cancel = None
+                self._settle()
+
+    def _run(self, value: Any) -> None:
+        self._last, self._settled = value, False
+        self.fn(value)
+
+    def _settle(self) -> None:
+        if not self._settled and self._last is not _NOTHING:
+            self._settled = True
+            if self.on_settle is not None:
+                self.on_settle(self._last)
+
+
+# --- images and figures -------------------------------------------------------------------
+def image_bytes(images: torch.Tensor, format: str = "jpeg", *, nrow: int = 8, min_size: int = 0, quality: int = 85) -> bytes:
+    """Encode one image [3, H, W] or a batch (as a grid with ``nrow`` per row) to JPEG or PNG bytes.
+
+    ``min_size`` enlarges small images by an integer factor (nearest neighbour) so that they
+    stay crisp when shown at that many pixels.
+    """
+    images = images.detach().float().cpu()
+    if images.dim() == 3:
+        images = images[None]
+    if min_size and images.shape[-1] < min_size:
+        images = upscale(images, min_size // images.shape[-1])
+    picture = make_grid(images, nrow=nrow) if images.shape[0] > 1 else images[0]
+    return to_bytes(picture, format=format, quality=quality)
+
+
+def show_image(widget: widgets.Image, images: torch.Tensor, format: str = "jpeg", **kwargs) -> bytes:
+    """Put ``images`` (see :func:`image_bytes`) into an ``ipywidgets.Image`` in one sync message."""
+    data = image_bytes(images, format, **kwargs)
+    with widget.hold_sync():
+        widget.format = "jpeg" if format.lower() in ("jpg", "jpeg") else "png"
+        widget.value = data
+    return data
+
+
+def new_figure(width: float = 4.0, height: float = 2.6, dpi: int = 80):
+    """A matplotlib ``Figure`` on the Agg canvas, independent of pyplot (safe in threads)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def figure_to_png(fig) -> bytes:
+    """Render a matplotlib figure to PNG bytes with the Agg backend (no pyplot, no display)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+# --- frontends ----------------------------------------------------------------------------
+_colab_enabled = False
+
+
+def in_colab() -> bool:
+    """Whether this code runs in a Google Colab kernel."""
+    return "google.colab" in sys.modules
+
+
+def enable_colab_widgets() -> bool:
+    """In Colab, turn on the custom widget manager once (third-party widgets such as ipycanvas need it).
+
+    Elsewhere it does nothing. Returns whether the manager is (now) enabled.
+    """
+    global _colab_enabled
+    if _colab_enabled or not in_colab():
+        return _colab_enabled
+    from google.colab import output  # only importable inside Colab
+
+    output.enable_custom_widget_manager()
+    _colab_enabled = True
+    return True
+
+
+class Explorer:
+    """Base of the explorers: one container widget (:attr:`widget`) and an error area.
+
+    ``display(explorer)`` shows the container (call it explicitly: Colab blanks a widget left
+    as a cell's last value); its plain-text form is a short, stable summary.
+    """
+
+    widget: widgets.Widget
+
+    def __init__(self) -> None:
+        enable_colab_widgets()
+        self.capture = ErrorCapture()
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Exceptions raised in callbacks and shown in the widget (most recent last)."""
+        return self.capture.errors
+
+    def summary(self) -> str:
+        return type(self).__name__
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.summary()
+        return bundle
+
+    def __repr__(self) -> str:
+        return self.summary()
