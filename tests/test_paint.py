@@ -90,18 +90,18 @@ def test_outside_consistency_ignores_the_inside():
 def test_paint_by_word_raises_the_masked_score_and_keeps_the_outside(shipped_generator):
     g = shipped_generator
     z = g.sample_latents(1, seed=3)
-    result = paint_by_word(g, z, BOX, "a blue star", classes="star", generations=6, population=8, progress=False)
+    result = paint_by_word(g, z, BOX, "a red star", classes="star", generations=10, population=16, progress=False)
     assert result.scores["inside_after"] > result.scores["inside_before"]
     assert result.inside_gain == pytest.approx(result.scores["inside_after"] - result.scores["inside_before"])
     assert result.outside_change["l2"] < 0.01 and result.perceptual == "probe"
-    assert len(result.history) == 6 and len(result.edits) == 1 and result.edits[0].text == "a blue star"
+    assert len(result.history) == 10 and len(result.edits) == 1 and result.edits[0].text == "a red star"
     with torch.no_grad():  # the edit's latents reproduce the image through the split generator
         region = RegionGenerator(g, z, "star", BOX)
         assert torch.allclose(region(result.latents[None], result.classes[None]), result.image[None], atol=1e-5)
-    unsplit = paint_by_word(g, z, BOX, "a blue star", classes="star", split=False, generations=6, population=8, progress=False)
+    unsplit = paint_by_word(g, z, BOX, "a red star", classes="star", split=False, generations=10, population=16, progress=False)
     assert unsplit.edits == [] and unsplit.outside_change["l2"] > result.outside_change["l2"]
     # reproducible from the seed
-    again = paint_by_word(g, z, BOX, "a blue star", classes="star", generations=6, population=8, progress=False)
+    again = paint_by_word(g, z, BOX, "a red star", classes="star", generations=10, population=16, progress=False)
     assert torch.equal(again.image, result.image)
 
 

@@ -78,8 +78,8 @@ class OutsideConsistency(Assessor):
         l2 = diff / (3 * outside.sum()).clamp(min=1)
         if self.perceptual is None:
             return {"l2": l2, "perceptual": torch.zeros_like(l2)}
-        reference = (self.reference.to(images.device) * outside).expand_as(images)
-        return {"l2": l2, "perceptual": self.perceptual(images * outside, reference).reshape(-1)}
+        reference = self.reference.to(images.device) * outside  # [1, 3, H, W]: distances broadcast over the batch
+        return {"l2": l2, "perceptual": self.perceptual(images * outside, reference).reshape(-1).expand(images.shape[0])}
 
     def score(self, images: torch.Tensor) -> torch.Tensor:
         d = self.distances(images)

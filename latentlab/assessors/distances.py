@@ -29,16 +29,18 @@ def blurred_mse(a: torch.Tensor, b: torch.Tensor, sigma: float = 2.0, valid: tor
     """Per-image MSE between Gaussian-blurred images, optionally only where ``valid`` is 1.
 
     Seed 002 eq. 4.5: blurring widens the basin of attraction when inverting a generator;
-    ``valid`` excludes the undefined regions of a transformed target (e.g. after a shift).
+    ``valid`` excludes the undefined regions of a transformed target (e.g. after a shift): the
+    difference is zeroed there before blurring (‖((a − b)·valid) ∗ σ‖², so undefined pixels never
+    leak into the defined region) and the result is averaged over the defined pixels.
     """
     a, b = check_images(a), check_images(b)
     if a.shape[1:] != b.shape[1:]:
         raise ValueError(f"images differ in shape: {tuple(a.shape)} vs {tuple(b.shape)}")
-    diff = (gaussian_blur(a, sigma) - gaussian_blur(b, sigma)) ** 2
     if valid is None:
-        return diff.mean(dim=(1, 2, 3))
-    valid = valid.to(diff.dtype).expand_as(diff[:, :1])
-    return (diff * valid).sum(dim=(1, 2, 3)) / (3 * valid.sum(dim=(1, 2, 3))).clamp(min=1)
+        return (gaussian_blur(a, sigma) - gaussian_blur(b, sigma)).pow(2).mean(dim=(1, 2, 3))
+    valid = valid.to(a.dtype).expand_as(a[:, :1])
+    diff = gaussian_blur((a - b) * valid, sigma) ** 2  # eq. 4.5 is the blurred difference: blur((a − b)·m)
+    return diff.sum(dim=(1, 2, 3)) / (a.shape[1] * valid.sum(dim=(1, 2, 3))).clamp(min=1)
 
 
 def probe_feature_distance(a: torch.Tensor, b: torch.Tensor, probe=None) -> torch.Tensor:

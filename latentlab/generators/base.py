@@ -142,7 +142,8 @@ class Generator(nn.Module):
         The feature map at ``layer`` starts as f(z0, y0); each edit in turn replaces it inside its
         mask: w ← w ⊙ (1 − m) + f(z, y) ⊙ m; then h makes the image. This generic version keeps
         the later layers' conditioning at (z0, y0); families override it to split that too.
-        Latents [N, D], soft class vectors [N, C] or None, masks [1, 1, R, R].
+        Latents [N or 1, D], soft class vectors [N or 1, C] or None, masks [1, 1, R, R]; a batch
+        of one broadcasts.
         """
         from latentlab.generators.region import resize_mask
 
@@ -153,7 +154,8 @@ class Generator(nn.Module):
                              f"{tuple(w.shape)}, not a feature map [N, C, H, W]; choose one of {self.spatial_layers()}")
         for z, y, mask in edits:
             w = w + resize_mask(mask, w.shape[-2:]) * (split.f(z, y) - w)
-        return split.h(w, *base)
+        z0, y0 = base
+        return split.h(w, z0.expand(w.shape[0], -1), None if y0 is None else y0.expand(w.shape[0], -1))
 
     def spatial_layers(self) -> list[str]:
         """Layers whose output is a feature map [N, C, H, W] (where a region split is possible)."""

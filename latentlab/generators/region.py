@@ -103,7 +103,5 @@ class RegionGenerator:
     def __call__(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         check_latents(z, self.latent_dim)
         y = self.generator._check_classes(z, y)
-        n = z.shape[0]
-        grow = lambda t: None if t is None else t.expand(n, -1)  # noqa: E731
-        edits = [(grow(ez), grow(ey), m) for ez, ey, m in self.edits] + [(z, y, self.mask)]
-        return self.generator.synthesize_edits((grow(self.z0), grow(self.y0)), edits, self.layer)
+        # the base and earlier edits go in with a batch of one and broadcast against the N candidates
+        return self.generator.synthesize_edits((self.z0, self.y0), [*self.edits, (z, y, self.mask)], self.layer)

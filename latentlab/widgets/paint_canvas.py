@@ -155,7 +155,7 @@ class PaintCanvas(Explorer):
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="search")
         self.status = widgets.HTML("brush over the region to change, type a text, press Paint")
         self.before = widgets.Image(format="png", layout=widgets.Layout(width="128px", height="128px"))
-        self.after = widgets.Image(format="png", layout=widgets.Layout(width="128px", height="128px"))
+        self.after = widgets.Image(format="png", layout=widgets.Layout(width="128px", height="128px", visibility="hidden"))
         self.strip = widgets.HBox([])
 
         self.brush.observe(self.capture(lambda change: self.session.set_brush(change["new"])), names="value")
@@ -174,6 +174,7 @@ class PaintCanvas(Explorer):
         self.widget = widgets.VBox([widgets.HBox([self.canvas, controls]), widgets.Label("accepted edits"), self.strip,
                                     self.capture.output])
         self.draw_image()
+        show_image(self.before, self.session.image, "png", min_size=128)  # "after" stays hidden until an edit exists
 
     # --- drawing ------------------------------------------------------------------------------
     def draw_image(self) -> None:
@@ -274,6 +275,7 @@ class PaintCanvas(Explorer):
     def show_result(self, result: PaintResult) -> None:
         show_image(self.before, result.before, "png", min_size=128)
         show_image(self.after, result.image, "png", min_size=128)
+        self.after.layout.visibility = "visible"
         s = result.scores
         self.status.value = (f"masked score {s['inside_before']:.3f} → {s['inside_after']:.3f}; "
                              f"outside change {result.outside_change['l2']:.5f}")
@@ -286,11 +288,14 @@ class PaintCanvas(Explorer):
         thumb = widgets.Image(value=image_bytes(result.image, "png", min_size=64), format="png",
                               layout=widgets.Layout(width="64px", height="64px"), tooltip=result.text)
         self.strip.children = (*self.strip.children, widgets.VBox([thumb, widgets.Label(result.text[:24])]))
+        show_image(self.before, self.session.image, "png", min_size=128)
+        self.after.layout.visibility = "hidden"
         self.accept_button.disabled = self.discard_button.disabled = True
         self.status.value = f"accepted {result.text!r}; paint the next region"
 
     def discard(self) -> None:
         self.session.discard()
+        self.after.layout.visibility = "hidden"
         self.accept_button.disabled = self.discard_button.disabled = True
         self.status.value = "discarded; change the mask or the text and paint again"
 

@@ -91,7 +91,7 @@ cached, otherwise the offline `shapes-probe` feature distance).
 """)
 code("""
 text = "a blue star" if not USE_PRETRAINED else "a red bird"
-edit = paint_by_word(G, z, mask, text, classes=y, clip=CLIP, generations=25, population=16, seed=0, progress=False)
+edit = paint_by_word(G, z, mask, text, classes=y, clip=CLIP, generations=15, population=12, seed=0, progress=False)
 edit.plot(); plt.show()
 print(f"masked CLIP score {edit.scores['inside_before']:.2f} -> {edit.scores['inside_after']:.2f}")
 print(f"outside the mask: L2 change {edit.outside_change['l2']:.4f}")
@@ -103,7 +103,7 @@ The same masked loss on the *unsplit* generator has to move the whole latent: th
 rest of the image, because one latent drives every pixel. The consistency term fights that but cannot prevent it.
 """)
 code("""
-unsplit = paint_by_word(G, z, mask, text, classes=y, clip=CLIP, split=False, generations=25, population=16, seed=0,
+unsplit = paint_by_word(G, z, mask, text, classes=y, clip=CLIP, split=False, generations=15, population=12, seed=0,
                         progress=False)
 fig, axes = plt.subplots(1, 3, figsize=(7, 2.6))
 for ax, (picture, title) in zip(axes, [(edit.before, "original"), (edit.image, "split"), (unsplit.image, "unsplit")]):
@@ -122,7 +122,7 @@ background to the left of the object turns another colour while the recoloured o
 code("""
 left = rect_mask(G.resolution, 0, 0, G.resolution // 4, G.resolution)
 second = paint_by_word(G, z, left, "on a green background" if not USE_PRETRAINED else "green grass", classes=y, clip=CLIP,
-                       edits=edit.edits, generations=25, population=16, seed=1, progress=False)
+                       edits=edit.edits, generations=15, population=12, seed=1, progress=False)
 second.plot(); plt.show()
 print(f"edits so far: {[e.text for e in second.edits]}")
 """)
@@ -137,7 +137,7 @@ widget manager that ipycanvas needs.
 code("""
 from latentlab.widgets import PaintCanvas
 
-canvas = PaintCanvas(G, latents=z[0], classes=y, text=text, clip=CLIP, generations=25, population=16)
+canvas = PaintCanvas(G, latents=z[0], classes=y, text=text, clip=CLIP, generations=15, population=12)
 display(canvas)
 """, ignore_output=True)
 
