@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 
 import torch
+from tqdm.auto import tqdm
 
 from benchmarks._report import parse_args, print_table, write_results
 from latentlab.assessors.consistency import OutsideConsistency
@@ -90,9 +91,9 @@ def agrees(edit: dict, image: torch.Tensor, probe) -> bool:
     return nearest_colour(rgb_to_hue(mean_rgb)[None])[0] == edit["target"]
 
 
-def run_config(generator, probe, edits: list[dict], options: dict, seed: int) -> tuple[dict, list]:
+def run_config(name: str, generator, probe, edits: list[dict], options: dict, seed: int) -> tuple[dict, list]:
     gains, agree, l2, perceptual, seconds, recolour_ok, pictures = [], [], [], [], [], [], []
-    for i, edit in enumerate(edits):
+    for i, edit in enumerate(tqdm(edits, desc=name, unit="edit")):
         start = time.perf_counter()
         result = paint_by_word(generator, edit["z"], edit["mask"], edit["text"], classes=edit["y"], space=edit.get("space", "z"),
                                perceptual="probe", seed=seed + i, progress=False, **options)
@@ -119,13 +120,13 @@ def run_config(generator, probe, edits: list[dict], options: dict, seed: int) ->
 def main() -> dict:
     args = parse_args(__doc__)
     generator, probe = load_generator("shapes-biggan"), load_probe("shapes-probe")
-    edits = make_edits(generator, probe, 15 if args.quick else 50)
+    edits = make_edits(generator, probe, 10 if args.quick else 50)
     results = {"quick": args.quick, "generator": "shapes-biggan", "clip": "shapes-clip", "layer": "block1",
                "budget": {"cma": BUDGET, "adam": ADAM_BUDGET}, "edit_kinds": {k: sum(e["kind"] == k for e in edits) for k in
                                                                               ("recolor", "background", "class")}}
     sheets = {}
     for name, options in CONFIGS.items():
-        results[name], sheets[name] = run_config(generator, probe, edits, options, seed=0)
+        results[name], sheets[name] = run_config(name, generator, probe, edits, options, seed=0)
     results["cma"] = results["split"]  # the split CMA-ES run is both the 'split' and the 'cma' section
     results["recolor_success"] = results["split"]["recolor_success"]
     results["seconds_per_edit"] = results["split"]["seconds_per_edit"]
