@@ -14,6 +14,7 @@ from latentlab.widgets.common import (
     new_figure,
     show_image,
 )
+from latentlab.widgets.direction_explorer import DirectionExplorer, DirectionState
 from latentlab.widgets.evolution_gallery import EvolutionGallery, GalleryState
 from latentlab.widgets.latent_walk import LatentWalk, WalkState
 from latentlab.widgets.paint_canvas import PaintCanvas, PaintSession
@@ -21,7 +22,7 @@ from latentlab.widgets.truncation import PixelReadout, ShapesReadout, Truncation
 from latentlab.widgets.video import save_gif, save_mp4
 
 __all__ = [
-    "ClassMixer", "ErrorCapture", "EvolutionGallery", "Explorer", "GalleryState", "LatentWalk", "LatestValueThrottle", "MixState",
+    "ClassMixer", "DirectionExplorer", "DirectionState", "ErrorCapture", "EvolutionGallery", "Explorer", "GalleryState", "LatentWalk", "LatestValueThrottle", "MixState",
     "PaintCanvas", "PaintSession", "PixelReadout", "ShapesReadout", "TruncationExplorer", "TruncationState", "WalkState", "enable_colab_widgets", "figure_to_png",
     "image_bytes", "new_figure", "save_gif", "save_mp4", "show_image",
 ]
