@@ -16,9 +16,12 @@ from latentlab.images import atomic_write_bytes
 RESULTS = Path(__file__).parent / "results"
 
 
-def parse_args(description: str) -> argparse.Namespace:
+def parse_args(description: str, extra: list[tuple[str, str]] = ()) -> argparse.Namespace:
+    """``--quick`` and ``--threads``, plus any ``extra`` (flag, help) switches."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="smaller sample sizes; finishes in a few minutes")
+    for flag, text in extra:
+        parser.add_argument(flag, action="store_true", help=text)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
