@@ -1,5 +1,18 @@
 """Methods of the source papers, composed from a generator, an assessor and an optimizer."""
 
+from latentlab.methods.directions import Direction, t_grid
 from latentlab.methods.evolve import EvolutionResult, evolve
+from latentlab.methods.factors import ContinuousFactor, continuous_factor, fit_factor
+from latentlab.methods.ganalyze import GANalyzeResult, ganalyze
+from latentlab.methods.invert import InversionResult, invert
+from latentlab.methods.pca import pca_directions
+from latentlab.methods.sefa import sefa_directions
+from latentlab.methods.trajectories import Trajectories, estimate_trajectories
+from latentlab.methods.transforms import TRANSFORMATIONS, Transformation, get_transformation
+from latentlab.methods.validation import SlopeFit, Sweep, fit_slope, plot_sweeps, sweep_direction
 
-__all__ = ["EvolutionResult", "evolve"]
+__all__ = [
+    "TRANSFORMATIONS", "ContinuousFactor", "Direction", "EvolutionResult", "GANalyzeResult", "InversionResult", "SlopeFit", "Sweep",
+    "Trajectories", "Transformation", "continuous_factor", "estimate_trajectories", "evolve", "fit_factor", "fit_slope", "ganalyze",
+    "get_transformation", "invert", "pca_directions", "plot_sweeps", "sefa_directions", "sweep_direction", "t_grid",
+]
