@@ -129,9 +129,13 @@ def fit_factor(trajectories: Trajectories, *, knots: int = 17, span: float = 4.0
     u0 = w / w.norm().clamp(min=1e-12)
     spread = (diff @ u0).abs().mean() / dt[train].abs().mean().clamp(min=1e-12)  # latent units per unit of t
     grid = torch.linspace(-span, span, knots)
-    slope_per_knot = float(grid[1] - grid[0]) / max(float(spread), 1e-6)
+    if float(spread) < 1e-6:
+        raise ValueError(f"the trajectories barely move the latent (mean step {float(spread):.3g} per unit of t); "
+                         "the transformation has no direction to fit here — estimate trajectories with larger δt or more iterations")
+    slope_per_knot = max(float(grid[1] - grid[0]) / float(spread), 1e-6)
     v = u0.clone().requires_grad_(True)
-    raw = torch.full((knots - 1,), math.log(math.expm1(max(slope_per_knot, 1e-6)))).requires_grad_(True)
+    inverse_softplus = slope_per_knot if slope_per_knot > 20 else math.log(math.expm1(slope_per_knot))  # stable for large values
+    raw = torch.full((knots - 1,), inverse_softplus).requires_grad_(True)
     mid = knots // 2
 
     def model() -> tuple[torch.Tensor, torch.Tensor]:
