@@ -43,6 +43,12 @@ on a CPU, with live loss curves and sample grids. It uses the four ingredients B
 Then it shows the most common failure, **mode collapse**, on purpose.
 """)
 code("""
+# In Google Colab, install latentlab first (anywhere else this cell does nothing).
+import sys
+if "google.colab" in sys.modules:
+    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
+""")
+code("""
 # On a GPU runtime (e.g. Colab), set this to True to also sample BigGAN-deep 128 at the end (a 211 MB download):
 # a GAN trained with the same ingredients at full scale. With False nothing is downloaded; everything runs on a CPU.
 USE_PRETRAINED = False

@@ -43,6 +43,12 @@ region** toward them. Three ideas make it work:
 Everything here runs on a CPU with the embedded `shapes-biggan`, `shapes-clip` and `shapes-probe`.
 """)
 code("""
+# In Google Colab, install latentlab first (anywhere else this cell does nothing).
+import sys
+if "google.colab" in sys.modules:
+    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
+""")
+code("""
 # On a GPU runtime (e.g. Colab), set this to True to paint on BigGAN-deep 128 with OpenAI's CLIP ViT-B/32
 # (downloads into the cache: 211 MB + 605 MB). With False nothing is downloaded and everything runs on a CPU.
 USE_PRETRAINED = False

@@ -45,6 +45,12 @@ world, where every image's true position, size, colour and shape are known, lets
 Everything runs on a CPU with the embedded `shapes-biggan` and `shapes-probe`.
 """)
 code("""
+# In Google Colab, install latentlab first (anywhere else this cell does nothing).
+import sys
+if "google.colab" in sys.modules:
+    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
+""")
+code("""
 # On a GPU runtime (e.g. Colab), set this to True to find directions of BigGAN-deep 128 (a 211 MB download into the
 # cache, 1,000 ImageNet classes). The probe's readings (size, position) only exist in the Shapes world, so those parts
 # are skipped or replaced by pixel properties then. With False nothing is downloaded and everything runs on a CPU.

@@ -43,6 +43,12 @@ sliders need a live kernel; everything they do is also available from code throu
 what the printed figures below use, so the notebook reads well even where widgets do not render.
 """)
 code("""
+# In Google Colab, install latentlab first (anywhere else this cell does nothing).
+import sys
+if "google.colab" in sys.modules:
+    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
+""")
+code("""
 # On a GPU runtime (e.g. Colab), set this to True to use BigGAN-deep 128 (a 211 MB download into the cache)
 # instead of the embedded shapes-biggan. With False nothing is downloaded and everything runs on a CPU.
 USE_PRETRAINED = False
