@@ -349,6 +349,10 @@ class BigGANDeep(Generator):
         cond = self._condition(z, y)
         return self._to_image(self._run(None, cond, 0, 0), cond, 0)
 
+    def first_latent_weight(self) -> torch.Tensor:
+        """The stem's weight on the latent [4·4·C, latent_dim] (its other columns read the class embedding), for SeFa."""
+        return self.generator.gen_z.weight()[:, : self.latent_dim]
+
     # splitting ---------------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
         return ["stem", *self._names]

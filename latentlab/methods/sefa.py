@@ -17,9 +17,13 @@ from latentlab.methods.directions import Direction
 def first_layer(generator) -> tuple[torch.Tensor, slice]:
     """The weight A [out, in] of the layer that first reads the latent, and which latent entries it reads.
 
-    A hierarchical generator with a ``stem`` (e.g. the compact BigGAN) feeds it the first latent
-    chunk; otherwise the first ``nn.Linear`` taking the whole latent is used.
+    A generator may say so itself with ``first_latent_weight()`` (BigGAN-deep: the latent
+    columns of the stem, which also reads the class embedding). A hierarchical generator with a
+    ``stem`` (e.g. the compact BigGAN) feeds it the first latent chunk; otherwise the first
+    ``nn.Linear`` taking the whole latent is used.
     """
+    if hasattr(generator, "first_latent_weight"):
+        return generator.first_latent_weight().detach(), slice(0, generator.latent_dim)
     stem = getattr(generator, "stem", None)
     if isinstance(stem, nn.Linear) and stem.in_features <= generator.latent_dim:
         return stem.weight.detach(), slice(0, stem.in_features)
