@@ -17,8 +17,11 @@ def md(text: str) -> None:
     cells.append(nbf.v4.new_markdown_cell(text.strip()))
 
 
-def code(text: str) -> None:
-    cells.append(nbf.v4.new_code_cell(text.strip()))
+def code(text: str, ignore_output: bool = False) -> None:
+    cell = nbf.v4.new_code_cell(text.strip())
+    if ignore_output:  # widget views: their output differs from run to run
+        cell.metadata["tags"] = ["nbval-ignore-output"]
+    cells.append(cell)
 
 
 md(f"""
@@ -166,6 +169,25 @@ first = evolve(prompt, G, fitness, optimizer="de", generations=4, population=16,
 resumed = evolve(prompt, G, fitness, optimizer="de", generations=8, population=16, seed=1, state_path=state, progress=False, **SEARCH)
 print(len(first.history), "generations, then resumed to", len(resumed.history))
 print("best-so-far never decreases:", all(a["best_so_far"] <= b["best_so_far"] for a, b in zip(resumed.history, resumed.history[1:])))
+""")
+md("""
+## 6. The evolution gallery
+
+`EvolutionGallery` is `evolve` behind a view: the population grid of every generation (best first), a live fitness
+plot, a stop button that keeps the best so far, and a button under each image to pick it as a favourite and
+**continue** the search around it. Runs go to a background thread, so the notebook stays responsive while it
+evolves; `run(blocking=True)` runs in the foreground, as here.
+""")
+code("""
+from IPython.display import display
+from latentlab.widgets import EvolutionGallery
+
+gallery = EvolutionGallery(prompt, G, fitness, optimizer="ga", generations=6, population=16, seed=0, **SEARCH)
+display(gallery)
+gallery.run(blocking=True)
+""", ignore_output=True)
+code("""
+print(f"{len(gallery.state.history)} generations, best fitness {gallery.state.best_fitness:.2f}")
 """)
 
 nb = nbf.v4.new_notebook()
