@@ -184,7 +184,7 @@ from latentlab.widgets import EvolutionGallery
 
 gallery = EvolutionGallery(prompt, G, fitness, optimizer="ga", generations=6, population=16, seed=0, **SEARCH)
 display(gallery)
-gallery.run(blocking=True)
+result = gallery.run(blocking=True)   # returns the EvolutionResult
 """, ignore_output=True)
 code("""
 print(f"{len(gallery.state.history)} generations, best fitness {gallery.state.best_fitness:.2f}")
