@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 from benchmarks._report import parse_args, print_table, write_results
 from latentlab.assessors.consistency import OutsideConsistency
 from latentlab.data import SHAPES
-from latentlab.data.colours import COLOURS, COLOUR_NAMES, hue_distance, nearest_colour, rgb_to_hue
+from latentlab.data.colours import COLOUR_NAMES, COLOURS, hue_distance, nearest_colour, rgb_to_hue
 from latentlab.images import save_image
 from latentlab.masks import dilate, object_mask
 from latentlab.methods.paint import paint_by_word
