@@ -5,24 +5,13 @@
         notebooks/01_quickstart.ipynb
 """
 
-from pathlib import Path
+from course import CourseNotebook
 
-import nbformat as nbf
-
-NAME = "01_quickstart"
-cells = []
-
-
-def md(text: str) -> None:
-    cells.append(nbf.v4.new_markdown_cell(text.strip()))
-
-
-def code(text: str) -> None:
-    cells.append(nbf.v4.new_code_cell(text.strip()))
-
+nb = CourseNotebook("01_quickstart")
+md, code = nb.md, nb.code
 
 md(f"""
-[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/latentlab/latentlab/blob/main/notebooks/{NAME}.ipynb)
+{nb.badge}
 
 # 01 · Quickstart: sample, truncate, walk and mix
 
@@ -38,12 +27,7 @@ You will see:
 3. a **latent walk** (spherical interpolation between two latents),
 4. a **class interpolation** through the shared class embedding, with the latent held fixed.
 """)
-code("""
-# In Google Colab, install latentlab first (anywhere else this cell does nothing).
-import sys
-if "google.colab" in sys.modules:
-    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
-""")
+nb.install_cell()
 code("""
 # On a GPU runtime (e.g. Colab), set this to True to use BigGAN-deep 128 (a 211 MB download into the cache, 1,000
 # ImageNet classes) instead of the embedded shapes-biggan. The probe's measurements only exist in the Shapes world, so
@@ -177,8 +161,4 @@ md("""
 * `latentlab models` lists the embedded and known models; `latentlab train shapes-biggan --out runs/g` retrains the generator.
 """)
 
-nb = nbf.v4.new_notebook()
-nb.cells = cells
-nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-nbf.write(nb, Path(__file__).resolve().parents[1] / f"{NAME}.ipynb")
+nb.write()

@@ -5,24 +5,13 @@
         notebooks/02_assessors.ipynb
 """
 
-from pathlib import Path
+from course import CourseNotebook
 
-import nbformat as nbf
-
-NAME = "02_assessors"
-cells = []
-
-
-def md(text: str) -> None:
-    cells.append(nbf.v4.new_markdown_cell(text.strip()))
-
-
-def code(text: str) -> None:
-    cells.append(nbf.v4.new_code_cell(text.strip()))
-
+nb = CourseNotebook("02_assessors")
+md, code = nb.md, nb.code
 
 md(f"""
-[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/latentlab/latentlab/blob/main/notebooks/{NAME}.ipynb)
+{nb.badge}
 
 # 02 · Assessors: scoring images with CLIP, properties and the probe
 
@@ -39,12 +28,7 @@ This notebook shows the three families that ship with latentlab, all offline:
 * **property assessors** computed from pixels (brightness, colourfulness, object size, …);
 * **probe assessors** read by `shapes-probe` (class probability, x, y, scale, closeness to a hue).
 """)
-code("""
-# In Google Colab, install latentlab first (anywhere else this cell does nothing).
-import sys
-if "google.colab" in sys.modules:
-    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
-""")
+nb.install_cell()
 code("""
 # On a GPU runtime (e.g. Colab), set this to True to score with OpenAI's CLIP ViT-B/32 (a 605 MB download into the
 # cache) instead of the embedded shapes-clip, and to rank BigGAN-deep 128 samples (211 MB) in section 5. The test
@@ -192,8 +176,4 @@ for label, b in [("shifted by 5% of the width", shifted), ("a different image", 
           f"probe-feature {probe_feature_distance(a, b).item():.3f}")
 """)
 
-nb = nbf.v4.new_notebook()
-nb.cells = cells
-nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-nbf.write(nb, Path(__file__).resolve().parents[1] / f"{NAME}.ipynb")
+nb.write()

@@ -5,24 +5,13 @@
         notebooks/03_train_your_own_gan.ipynb
 """
 
-from pathlib import Path
+from course import CourseNotebook
 
-import nbformat as nbf
-
-NAME = "03_train_your_own_gan"
-cells = []
-
-
-def md(text: str) -> None:
-    cells.append(nbf.v4.new_markdown_cell(text.strip()))
-
-
-def code(text: str) -> None:
-    cells.append(nbf.v4.new_code_cell(text.strip()))
-
+nb = CourseNotebook("03_train_your_own_gan")
+md, code = nb.md, nb.code
 
 md(f"""
-[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/latentlab/latentlab/blob/main/notebooks/{NAME}.ipynb)
+{nb.badge}
 
 # 03 · Train your own GAN, and watch it collapse
 
@@ -42,12 +31,7 @@ on a CPU, with live loss curves and sample grids. It uses the four ingredients B
 
 Then it shows the most common failure, **mode collapse**, on purpose.
 """)
-code("""
-# In Google Colab, install latentlab first (anywhere else this cell does nothing).
-import sys
-if "google.colab" in sys.modules:
-    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
-""")
+nb.install_cell()
 code("""
 # On a GPU runtime (e.g. Colab), set this to True to also sample BigGAN-deep 128 at the end (a 211 MB download):
 # a GAN trained with the same ingredients at full scale. With False nothing is downloaded; everything runs on a CPU.
@@ -252,8 +236,4 @@ if USE_PRETRAINED:  # BigGAN-deep: the same ingredients at full scale, trained o
              title="BigGAN-deep 128, truncation 0.5")
 """)
 
-nb = nbf.v4.new_notebook()
-nb.cells = cells
-nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-nbf.write(nb, Path(__file__).resolve().parents[1] / f"{NAME}.ipynb")
+nb.write()

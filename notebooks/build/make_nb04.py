@@ -5,27 +5,13 @@
         notebooks/04_evolution.ipynb
 """
 
-from pathlib import Path
+from course import CourseNotebook
 
-import nbformat as nbf
-
-NAME = "04_evolution"
-cells = []
-
-
-def md(text: str) -> None:
-    cells.append(nbf.v4.new_markdown_cell(text.strip()))
-
-
-def code(text: str, ignore_output: bool = False) -> None:
-    cell = nbf.v4.new_code_cell(text.strip())
-    if ignore_output:  # widget views: their output differs from run to run
-        cell.metadata["tags"] = ["nbval-ignore-output"]
-    cells.append(cell)
-
+nb = CourseNotebook("04_evolution")
+md, code = nb.md, nb.code
 
 md(f"""
-[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/latentlab/latentlab/blob/main/notebooks/{NAME}.ipynb)
+{nb.badge}
 
 # 04 · Evolution: text-to-image by searching the latent space
 
@@ -41,12 +27,7 @@ Here we run a **genetic algorithm**, **differential evolution** and **CMA-ES** s
 `shapes-biggan` with `shapes-clip` as the judge, at the same budget. The search space is the generator's latent z plus
 five class logits, so the search may choose the class too.
 """)
-code("""
-# In Google Colab, install latentlab first (anywhere else this cell does nothing).
-import sys
-if "google.colab" in sys.modules:
-    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
-""")
+nb.install_cell()
 code("""
 # On a GPU runtime (e.g. Colab), set this to True to search BigGAN-deep 128 (a 211 MB download into the cache) for
 # "a red sports car", judged by OpenAI's CLIP ViT-B/32 (605 MB), with a larger budget. The class is then fixed to
@@ -190,8 +171,4 @@ code("""
 print(f"{len(gallery.state.history)} generations, best fitness {gallery.state.best_fitness:.2f}")
 """)
 
-nb = nbf.v4.new_notebook()
-nb.cells = cells
-nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-nbf.write(nb, Path(__file__).resolve().parents[1] / f"{NAME}.ipynb")
+nb.write()

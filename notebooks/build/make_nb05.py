@@ -5,27 +5,13 @@
         notebooks/05_paint_by_word.ipynb
 """
 
-from pathlib import Path
+from course import CourseNotebook
 
-import nbformat as nbf
-
-NAME = "05_paint_by_word"
-cells = []
-
-
-def md(text: str) -> None:
-    cells.append(nbf.v4.new_markdown_cell(text.strip()))
-
-
-def code(text: str, ignore_output: bool = False) -> None:
-    cell = nbf.v4.new_code_cell(text.strip())
-    if ignore_output:
-        cell.metadata["tags"] = ["nbval-ignore-output"]
-    cells.append(cell)
-
+nb = CourseNotebook("05_paint_by_word")
+md, code = nb.md, nb.code
 
 md(f"""
-[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/latentlab/latentlab/blob/main/notebooks/{NAME}.ipynb)
+{nb.badge}
 
 # 05 · Paint by word: change one region of an image to match a text
 
@@ -42,12 +28,7 @@ region** toward them. Three ideas make it work:
 
 Everything here runs on a CPU with the embedded `shapes-biggan`, `shapes-clip` and `shapes-probe`.
 """)
-code("""
-# In Google Colab, install latentlab first (anywhere else this cell does nothing).
-import sys
-if "google.colab" in sys.modules:
-    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
-""")
+nb.install_cell()
 code("""
 # On a GPU runtime (e.g. Colab), set this to True to paint on BigGAN-deep 128 with OpenAI's CLIP ViT-B/32
 # (downloads into the cache: 211 MB + 605 MB). With False nothing is downloaded and everything runs on a CPU.
@@ -148,5 +129,4 @@ canvas = PaintCanvas(G, latents=z[0], classes=y, text=text, clip=CLIP, generatio
 display(canvas)
 """, ignore_output=True)
 
-notebook = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-nbf.write(notebook, Path(__file__).resolve().parents[1] / f"{NAME}.ipynb")
+nb.write()

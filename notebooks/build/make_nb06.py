@@ -5,27 +5,13 @@
         notebooks/06_directions.ipynb
 """
 
-from pathlib import Path
+from course import CourseNotebook
 
-import nbformat as nbf
-
-NAME = "06_directions"
-cells = []
-
-
-def md(text: str) -> None:
-    cells.append(nbf.v4.new_markdown_cell(text.strip()))
-
-
-def code(text: str, ignore_output: bool = False) -> None:
-    cell = nbf.v4.new_code_cell(text.strip())
-    if ignore_output:
-        cell.metadata["tags"] = ["nbval-ignore-output"]
-    cells.append(cell)
-
+nb = CourseNotebook("06_directions")
+md, code = nb.md, nb.code
 
 md(f"""
-[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/latentlab/latentlab/blob/main/notebooks/{NAME}.ipynb)
+{nb.badge}
 
 # 06 · Directions: one straight line in latent space, one property of the image
 
@@ -44,12 +30,7 @@ A direction rarely moves *only* what it was made for. What else moves along it i
 world, where every image's true position, size, colour and shape are known, lets us measure it.
 Everything runs on a CPU with the embedded `shapes-biggan` and `shapes-probe`.
 """)
-code("""
-# In Google Colab, install latentlab first (anywhere else this cell does nothing).
-import sys
-if "google.colab" in sys.modules:
-    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
-""")
+nb.install_cell()
 code("""
 # On a GPU runtime (e.g. Colab), set this to True to find directions of BigGAN-deep 128 (a 211 MB download into the
 # cache, 1,000 ImageNet classes). The probe's readings (size, position) only exist in the Shapes world, so those parts
@@ -397,5 +378,4 @@ move). It also reports GANalyze's object-size slope with its 95% CI and the β-V
 precisely a direction found in a β-VAE controls position as β grows.
 """)
 
-notebook = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-nbf.write(notebook, Path(__file__).resolve().parents[1] / f"{NAME}.ipynb")
+nb.write()

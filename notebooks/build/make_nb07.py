@@ -5,24 +5,13 @@
         notebooks/07_metrics.ipynb
 """
 
-from pathlib import Path
+from course import CourseNotebook
 
-import nbformat as nbf
-
-NAME = "07_metrics"
-cells = []
-
-
-def md(text: str) -> None:
-    cells.append(nbf.v4.new_markdown_cell(text.strip()))
-
-
-def code(text: str) -> None:
-    cells.append(nbf.v4.new_code_cell(text.strip()))
-
+nb = CourseNotebook("07_metrics")
+md, code = nb.md, nb.code
 
 md(f"""
-[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/latentlab/latentlab/blob/main/notebooks/{NAME}.ipynb)
+{nb.badge}
 
 # 07 · Metrics: how good is a generator?
 
@@ -44,12 +33,7 @@ world we measure in the features of `shapes-probe`, a small CNN trained on exact
 with torch-fidelity as the feature extractor `"shapes-probe"`, so the same formulas run in either feature space.
 Numbers from different feature spaces are not comparable, so always say which one a number comes from.
 """)
-code("""
-# In Google Colab, install latentlab first (anywhere else this cell does nothing).
-import sys
-if "google.colab" in sys.modules:
-    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
-""")
+nb.install_cell()
 code("""
 # On a GPU runtime (e.g. Colab), set this to True to measure BigGAN-deep 128 (a 211 MB download) with ImageNet
 # networks: torch-fidelity's Inception-v3 (91 MB) for IS/FID/KID and torchvision's ResNet-50 (98 MB) as the classifier,
@@ -439,8 +423,4 @@ From a terminal, `python -m benchmarks.generators` measures the truncation curve
 per ψ; `latentlab.metrics.inception.inception_metrics(generated, real)` computes Inception IS/FID/KID for natural images.
 """)
 
-nb = nbf.v4.new_notebook()
-nb.cells = cells
-nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-nbf.write(nb, Path(__file__).resolve().parents[1] / f"{NAME}.ipynb")
+nb.write()

@@ -5,24 +5,13 @@
         notebooks/08_walks_and_mixing.ipynb
 """
 
-from pathlib import Path
+from course import CourseNotebook
 
-import nbformat as nbf
-
-NAME = "08_walks_and_mixing"
-cells = []
-
-
-def md(text: str) -> None:
-    cells.append(nbf.v4.new_markdown_cell(text.strip()))
-
-
-def code(text: str) -> None:
-    cells.append(nbf.v4.new_code_cell(text.strip()))
-
+nb = CourseNotebook("08_walks_and_mixing")
+md, code = nb.md, nb.code
 
 md(f"""
-[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/latentlab/latentlab/blob/main/notebooks/{NAME}.ipynb)
+{nb.badge}
 
 # 08 · Walks and mixing: three explorers of a generator's latent space
 
@@ -42,12 +31,7 @@ Each explorer is a **state object** (plain Python with traitlets) plus an **ipyw
 sliders need a live kernel; everything they do is also available from code through `explorer.state`, which is
 what the printed figures below use, so the notebook reads well even where widgets do not render.
 """)
-code("""
-# In Google Colab, install latentlab first (anywhere else this cell does nothing).
-import sys
-if "google.colab" in sys.modules:
-    %pip install -q "latentlab @ git+https://github.com/latentlab/latentlab"
-""")
+nb.install_cell()
 code("""
 # On a GPU runtime (e.g. Colab), set this to True to use BigGAN-deep 128 (a 211 MB download into the cache)
 # instead of the embedded shapes-biggan. With False nothing is downloaded and everything runs on a CPU.
@@ -205,8 +189,4 @@ md("""
 * In Colab, latentlab enables the custom widget manager itself when an explorer is created.
 """)
 
-nb = nbf.v4.new_notebook()
-nb.cells = cells
-nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-nbf.write(nb, Path(__file__).resolve().parents[1] / f"{NAME}.ipynb")
+nb.write()
