@@ -23,6 +23,7 @@ def parse_args(description: str, extra: list[tuple[str, str]] = ()) -> argparse.
     for flag, text in extra:
         parser.add_argument(flag, action="store_true", help=text)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="torch device for the suites that time models (cpu, cuda, …)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     return args
@@ -49,9 +50,23 @@ def print_table(rows: list[tuple], header: tuple) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+def machine(device: str = "cpu") -> dict:
+    """What the figures were measured on; ``device`` adds the accelerator's name."""
+    info = {"python": platform.python_version(), "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "processor": platform.machine()}
+    if torch.device(device).type == "cuda":
+        info["accelerator"] = torch.cuda.get_device_name(torch.device(device))
+    return info
+
+
+def synchronize(device: str | torch.device) -> None:
+    """Wait for queued accelerator work, so wall-clock timings include it."""
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def write_results(suite: str, results: dict) -> Path:
-    results = {**results, "machine": {"python": platform.python_version(), "torch": torch.__version__,
-                                      "threads": torch.get_num_threads(), "processor": platform.machine()}}
+    results = {**results, "machine": results.get("machine") or machine()}
     path = RESULTS / f"{suite}.json"
     atomic_write_bytes(path, (json.dumps(results, indent=2) + "\n").encode())
     print(f"\nwrote {path}")

@@ -64,6 +64,24 @@ def test_gradient_accumulation_and_d_steps_run(tmp_path):
     assert any(not torch.equal(a, b) for a, b in zip(before, g.parameters()))
 
 
+def test_auxiliary_class_loss_trains_the_class_head(tmp_path):
+    g, _ = _tiny()
+    with pytest.raises(ValueError, match="class head"):
+        train_gan(g, ProjectionDiscriminator(len(SHAPES), channels=(8, 16, 16, 16)), _batches(),
+                  GANTrainConfig(steps=1, aux_class_weight=1.0), tmp_path / "no_head", n_classes=len(SHAPES))
+    torch.manual_seed(0)
+    d = ProjectionDiscriminator(len(SHAPES), channels=(8, 16, 16, 16), aux_classifier=True)
+    head = d.classify.parametrizations.weight.original.clone()
+    config = GANTrainConfig(steps=2, batch_size=8, log_every=1, aux_class_weight=1.0)
+    train_gan(g, d, _batches(), config, tmp_path / "aux", n_classes=len(SHAPES), progress=False)
+    assert not torch.equal(head, d.classify.parametrizations.weight.original)
+    images = torch.rand(3, 3, 32, 32)
+    scores, logits = d(images, torch.eye(len(SHAPES))[:3], return_logits=True)
+    assert scores.shape == (3,) and logits.shape == (3, len(SHAPES))
+    with pytest.raises(ValueError, match="aux_classifier"):
+        ProjectionDiscriminator(len(SHAPES), channels=(8, 16, 16, 16))(images, torch.eye(len(SHAPES))[:3], return_logits=True)
+
+
 def test_ema_tracks_weights_and_standing_stats_reset_bn():
     model = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.BatchNorm1d(3))
     ema = EMA(model, decay=0.5, start=0)

@@ -133,6 +133,9 @@ class CompactBigGAN(Generator):
         self.out_conv = _sn(_orthogonal(nn.Conv2d(config.channels[-1], 3 if config.output == "rgb" else 4, 3, padding=1)), sn)
         if config.output == "layered":
             self.object_colour = _sn(_orthogonal(nn.Linear(cond_dim + self.chunk, 3)), sn)
+        # channels-last convolution weights keep every feature map channels-last, where CPU
+        # convolutions and nearest upsampling run about twice as fast as in NCHW
+        self.to(memory_format=torch.channels_last)
 
     # feature pipeline ------------------------------------------------------------------------
     def _conditions(self, z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -155,14 +158,14 @@ class CompactBigGAN(Generator):
             h = block(h, conds[i], [(c[1][i], m) for c, m in regions])
         out = self.out_conv(F.relu(self.out_bn(h)))
         if self.config.output == "rgb":
-            return (torch.tanh(out) + 1.0) / 2.0
+            return ((torch.tanh(out) + 1.0) / 2.0).contiguous()
         # layered: a background image and an object of one colour, alpha-composited
         background = (torch.tanh(out[:, :3]) + 1.0) / 2.0
         alpha = torch.sigmoid(out[:, 3:])
         colour = self._object_colour(z0, conds)
         for c, m in regions:  # the object's colour, too, comes from each region's own latents
             colour = colour + resize_mask(m, out.shape[-2:]) * (self._object_colour(*c) - colour)
-        return background + alpha * (colour - background)
+        return (background + alpha * (colour - background)).contiguous()
 
     def _object_colour(self, z0: torch.Tensor, conds: list[torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(self.object_colour(torch.cat([z0, conds[-1]], dim=1)))[:, :, None, None]  # [N, 3, 1, 1]

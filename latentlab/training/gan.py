@@ -2,7 +2,10 @@
 
 One step: ``d_steps`` discriminator updates (hinge loss on real vs generated), then one
 generator update (−D(G(z, y))), each optionally accumulated over several batches; then the
-EMA copy of G is updated. State is saved atomically every ``checkpoint_every`` steps, so an
+EMA copy of G is updated. With ``aux_class_weight`` > 0 the discriminator also classifies
+real images (cross-entropy) and the generator is asked to make images it classifies as their
+conditioning class — the auxiliary classifier of AC-GAN (Odena et al., 2017), which makes
+class conditioning take hold early in short runs. State is saved atomically every ``checkpoint_every`` steps, so an
 interrupted run resumes where it stopped.
 """
 
@@ -38,6 +41,7 @@ class GANTrainConfig:
     accumulate: int = 1  # batches accumulated per update (effective batch = batch_size × accumulate)
     ema_decay: float = 0.999
     ema_start: int = 1000  # EMA copies G exactly before this step
+    aux_class_weight: float = 0.0  # weight of the auxiliary classification losses (needs a D with a class head)
     seed: int = 0
     threads: int = 2
     mixed_precision: str = "auto"  # "auto" (bf16 where the device runs it natively), "bf16" or "off"
@@ -65,6 +69,7 @@ def train_gan(
     sample: Callable[[nn.Module, int], torch.Tensor] | None = None,
     on_log: Callable[[dict, nn.Module], None] | None = None,
     progress: bool = True,
+    device: str | torch.device = "cpu",
 ) -> EMA:
     """Train ``generator`` against ``discriminator`` on ``(images, class_index)`` batches.
 
@@ -74,35 +79,48 @@ def train_gan(
     Writes ``state.pt`` (resumable), ``log.jsonl`` (losses) and ``samples/step_*.png`` under
     ``out_dir``; returns the EMA of the generator. Ctrl-C saves the state and returns.
     ``on_log(record, ema_generator)`` is called with every logged record (live plots);
-    ``progress=False`` hides the progress bar.
+    ``progress=False`` hides the progress bar; ``device`` runs the models there (the real
+    batches are moved to it).
     """
     out = Path(out_dir)
     (out / "samples").mkdir(parents=True, exist_ok=True)
+    device = torch.device(device)
+    if config.aux_class_weight > 0 and not getattr(discriminator, "n_aux_classes", 0):
+        raise ValueError(f"aux_class_weight={config.aux_class_weight} needs a discriminator with a class head "
+                         "(ProjectionDiscriminator(..., aux_classifier=True))")
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
-    generator.to(memory_format=torch.channels_last)
-    discriminator.to(memory_format=torch.channels_last)
+    generator.to(device, memory_format=torch.channels_last)
+    discriminator.to(device, memory_format=torch.channels_last)
     betas = (config.beta1, config.beta2)
     opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=betas, eps=1e-6)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=betas, eps=1e-6)
     ema = EMA(generator, config.ema_decay, config.ema_start)
     state_path, step = out / "state.pt", 0
     if state_path.exists():  # resume
-        state = torch.load(state_path, map_location="cpu", weights_only=True)
+        state = torch.load(state_path, map_location=device, weights_only=True)
         generator.load_state_dict(state["G"])
         discriminator.load_state_dict(state["D"])
         ema.shadow.load_state_dict(state["G_ema"])
         opt_g.load_state_dict(state["opt_G"])
         opt_d.load_state_dict(state["opt_D"])
-        torch.set_rng_state(state["rng"])
+        torch.set_rng_state(state["rng"].cpu())
         step = int(state["step"])
 
     batches = data(step * config.d_steps * config.accumulate)
 
     def noise(n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        z = torch.randn(n, generator.latent_dim)
-        y = F.one_hot(torch.randint(n_classes, (n,)), n_classes).float()
-        return z, y
+        z = torch.randn(n, generator.latent_dim)  # drawn on the CPU: the same run on any device
+        y = torch.randint(n_classes, (n,))
+        return z.to(device), y.to(device)
+
+    def score(images: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's scores and, when the auxiliary loss is on, its cross-entropy against classes ``y``."""
+        one_hot = F.one_hot(y, n_classes).float()
+        if config.aux_class_weight <= 0:
+            return discriminator(images, one_hot).float(), None
+        scores, logits = discriminator(images, one_hot, return_logits=True)
+        return scores.float(), F.cross_entropy(logits.float(), y)
 
     def checkpoint() -> None:
         _save_state(state_path, {
@@ -111,10 +129,10 @@ def train_gan(
             "step": step, "config": json.dumps(asdict(config)),
         })
 
-    dtype = autocast_dtype(config.mixed_precision)
+    dtype = autocast_dtype(config.mixed_precision, device)
 
     def autocast():
-        return torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None)
+        return torch.autocast(device.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None)
 
     bar = tqdm(total=config.steps, initial=step, desc="train GAN", unit="step", disable=not progress)
     started = time.perf_counter()
@@ -126,14 +144,17 @@ def train_gan(
                     opt_d.zero_grad(set_to_none=True)
                     for _ in range(config.accumulate):
                         real, y_real = next(batches)
-                        y_real = F.one_hot(y_real, n_classes).float()
+                        real = real.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
+                        y_real = y_real.to(device)
                         z, y_fake = noise(real.shape[0])
                         with autocast():
                             with torch.no_grad():
-                                fake = generator(z, y_fake)
-                            d_real = discriminator(real.contiguous(memory_format=torch.channels_last), y_real).float()
-                            d_fake = discriminator(fake, y_fake).float()
+                                fake = generator(z, F.one_hot(y_fake, n_classes).float())
+                            d_real, aux_real = score(real, y_real)
+                            d_fake, _ = score(fake, y_fake)
                         loss_d = F.relu(1.0 - d_real).mean() + F.relu(1.0 + d_fake).mean()
+                        if aux_real is not None:  # the class head learns from real images only
+                            loss_d = loss_d + config.aux_class_weight * aux_real
                         (loss_d / config.accumulate).backward()
                     opt_d.step()
                 # 2. generator: raise D's score of its samples
@@ -141,7 +162,10 @@ def train_gan(
                 for _ in range(config.accumulate):
                     z, y = noise(config.batch_size)
                     with autocast():
-                        loss_g = -discriminator(generator(z, y), y).float().mean()
+                        d_gen, aux_gen = score(generator(z, F.one_hot(y, n_classes).float()), y)
+                    loss_g = -d_gen.mean()
+                    if aux_gen is not None:
+                        loss_g = loss_g + config.aux_class_weight * aux_gen
                     (loss_g / config.accumulate).backward()
                 opt_g.step()
                 step += 1
