@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import sys
 from pathlib import Path
 
@@ -75,6 +76,10 @@ def _train(args: argparse.Namespace) -> Path:
     kwargs = {"seed": args.seed}
     if args.steps is not None:
         kwargs["steps"] = check_positive_int("--steps", args.steps)
+    if args.device != "cpu":
+        if "device" not in inspect.signature(recipe.train).parameters:
+            raise ValueError(f"the {args.model!r} recipe runs on the CPU only; drop --device {args.device}")
+        kwargs["device"] = args.device
     path = recipe.train(args.out, **kwargs)
     print(f"weights written to {path}")
     if args.install:
@@ -205,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=None, help="override the recipe's number of steps")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--install", action="store_true", help="replace the package's embedded weights with the result")
+    p.add_argument("--device", default="cpu", help="train on this torch device (GAN recipes), e.g. cuda")
     p.set_defaults(run=_train)
 
     p = sub.add_parser("evolve", help="text-to-image: evolve latents toward a prompt with CLIP as the fitness")
@@ -231,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", default="cma", help="cma (default), adam, cma+adam, ga or de")
     p.add_argument("--generations", type=int, default=30)
     p.add_argument("--population", type=int, default=16)
-    p.add_argument("--layer", default="block1", help="where to split the generator (default: after the first block)")
+    p.add_argument("--layer", default=None, help="where to split the generator (default: the model's edit layer, e.g. block1 of shapes-biggan, b8 of shapes-stylegan)")
     p.add_argument("--space", default="z", help="z (keep the class) or z+class (let the region change class)")
     p.add_argument("--lambda-img", type=float, default=5.0, help="weight of the consistency outside the mask")
     p.add_argument("--no-split", action="store_true", help="search the whole latent instead of the split generator")

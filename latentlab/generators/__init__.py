@@ -3,8 +3,11 @@
 from latentlab.generators.base import Generator, SplitGenerator
 from latentlab.generators.biggan_deep import BigGANDeep, BigGANDeepConfig
 from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
+from latentlab.generators.compact_stylegan import CompactStyleGAN, CompactStyleGANConfig
 from latentlab.generators.imagenet_classes import imagenet_class_index, imagenet_class_names, search_imagenet_classes
 from latentlab.generators.module_adapter import ModuleGenerator
+from latentlab.generators.style import StyleGenerator
 
-__all__ = ["BigGANDeep", "BigGANDeepConfig", "CompactBigGAN", "CompactBigGANConfig", "Generator", "ModuleGenerator", "SplitGenerator",
+__all__ = ["BigGANDeep", "BigGANDeepConfig", "CompactBigGAN", "CompactBigGANConfig", "CompactStyleGAN", "CompactStyleGANConfig", "Generator",
+           "ModuleGenerator", "SplitGenerator", "StyleGenerator",
            "imagenet_class_index", "imagenet_class_names", "search_imagenet_classes"]

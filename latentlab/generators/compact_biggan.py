@@ -108,6 +108,8 @@ class GBlock(nn.Module):
 class CompactBigGAN(Generator):
     """Class-conditional BigGAN-style generator; layers are named ``stem``, ``block1`` … ``blockK``."""
 
+    edit_layer = "block1"  # where paint by word splits by default
+
     def __init__(self, config: CompactBigGANConfig | None = None):
         super().__init__()
         self.config = config = config or CompactBigGANConfig()

@@ -89,7 +89,7 @@ def _optimizer_options(name: str, options: dict | None, sigma: float) -> dict:
 
 
 def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: str, *, classes=None,
-                  edits: Sequence[RegionEdit] = (), layer: str = "block1", split: bool = True, optimizer: str = "cma",
+                  edits: Sequence[RegionEdit] = (), layer: str | None = None, split: bool = True, optimizer: str = "cma",
                   generations: int = 30, population: int = 16, space: str = "z", sigma: float = 0.7,
                   lambda_img: float = 5.0, perceptual: str | Distance | None = "auto", clip: str = "shapes-clip",
                   mask_mode: str = "multiply", templates: str | Sequence[str] = "none", seed: int = 0,
@@ -98,7 +98,8 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
     """Edit the region ``mask`` of the image G(``latents``, ``classes``) toward ``text``.
 
     ``split=True`` searches the spatially split generator G_{z,m} cut after ``layer`` (only the
-    region gets new latents); ``split=False`` searches the whole latent, the ablation of seed 000
+    region gets new latents; ``layer=None`` takes the generator's ``edit_layer``, e.g. ``block1`` of
+    shapes-biggan, ``b8`` of shapes-stylegan); ``split=False`` searches the whole latent, the ablation of seed 000
     Fig. 4-2. ``space='z+class'`` lets the region change class too. ``edits`` are earlier
     accepted edits (``result.edits``) so edits build on each other. ``lambda_img`` weighs the
     consistency outside the mask (L2 + ``perceptual``: 'lpips', 'lpips-vgg', 'probe', 'none', a
@@ -116,6 +117,7 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
         raise ValueError(f"lambda_img must be a number >= 0, got {lambda_img!r}")
     if isinstance(generator, str):
         generator = load_generator(generator)
+    layer = layer or getattr(generator, "edit_layer", None) or generator.spatial_layers()[0]
     if space == "z+class" and not generator.conditional:
         raise ValueError("space='z+class' needs a class-conditional generator")
     if not split and edits:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from latentlab.generators.biggan_deep import BigGANDeep, BigGANDeepConfig
 from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
+from latentlab.generators.compact_stylegan import CompactStyleGAN, CompactStyleGANConfig
 from latentlab.probes.shapes_probe import ShapesProbe, ShapesProbeConfig
 from latentlab.zoo.open_clip_models import build_open_clip
 from latentlab.zoo.registry import ModelEntry, register_architecture, register_model
 
 register_architecture("CompactBigGAN", lambda cfg: CompactBigGAN(CompactBigGANConfig.from_json(cfg)))
+register_architecture("CompactStyleGAN", lambda cfg: CompactStyleGAN(CompactStyleGANConfig.from_json(cfg)))
 register_architecture("ShapesProbe", lambda cfg: ShapesProbe(ShapesProbeConfig.from_json(cfg)))
 register_architecture("OpenCLIP", build_open_clip)
 register_architecture("BigGANDeep", lambda cfg: BigGANDeep(BigGANDeepConfig.from_json(cfg)))
@@ -18,6 +20,9 @@ for _entry in (
     ModelEntry("shapes-biggan", "generator", "CompactBigGAN", "package:shapes-biggan.safetensors", _OWN,
                "class-conditional compact BigGAN, 64 px, trained on the Shapes world",
                recipe="latentlab.zoo.recipes.shapes_biggan"),
+    ModelEntry("shapes-stylegan", "generator", "CompactStyleGAN", "package:shapes-stylegan.safetensors", _OWN,
+               "class-conditional compact StyleGAN2-style generator (mapping network, W/W+, style mixing), 64 px, "
+               "trained on the Shapes world", recipe="latentlab.zoo.recipes.shapes_stylegan"),
     ModelEntry("shapes-probe", "probe", "ShapesProbe", "package:shapes-probe.safetensors", _OWN,
                "CNN predicting a Shapes image's class, hue, x, y, scale and mask",
                recipe="latentlab.zoo.recipes.shapes_probe"),

@@ -1,0 +1,69 @@
+"""Recipe for ``shapes-stylegan``: a compact StyleGAN2-style generator trained on the Shapes world.
+
+    latentlab train shapes-stylegan --out runs/shapes-stylegan                # 7,000 steps, about 0.65 s each on 2 CPU cores
+    latentlab train shapes-stylegan --out runs/sg --device cuda --steps 3500   # how the shipped weights were made
+
+The generator (mapping network, modulated/demodulated convolutions, noise inputs, style-mixing
+regularisation, running w̄ for truncation) is trained with the same loop as ``shapes-biggan``:
+hinge loss against the spectrally normalised projection discriminator, Adam (β1 = 0), EMA of
+G's weights. The run is resumable (run the same command again) and Ctrl-C keeps its state.
+
+The shipped weights are the first 3,512 steps of this recipe, run on one GPU (the file's
+metadata records the step count); a full 7,000-step CPU run has not been compared with them yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from latentlab.data import SHAPES, ShapesDataset
+from latentlab.generators.compact_stylegan import CompactStyleGAN, CompactStyleGANConfig
+from latentlab.training.discriminator import ProjectionDiscriminator
+from latentlab.training.gan import GANTrainConfig, train_gan
+from latentlab.zoo.checkpoints import save_generator
+
+ARCHITECTURE = CompactStyleGANConfig(class_names=SHAPES)
+TRAINING = GANTrainConfig(steps=7000, lr_g=1e-3, lr_d=4e-4, mixed_precision="off")
+
+
+def _real_batches(batch_size: int, seed: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    dataset = ShapesDataset(batch_size=batch_size, seed=seed)
+    index = start
+    while True:
+        batch = dataset.batch(index)
+        yield batch.images, batch.factors.shape
+        index += 1
+
+
+def _sample_grid(generator: CompactStyleGAN, step: int) -> torch.Tensor:
+    """Eight fixed latents for every class, one class per row."""
+    per_class = 8
+    z = generator.sample_latents(per_class, seed=1234).repeat(len(SHAPES), 1)
+    y = torch.arange(len(SHAPES)).repeat_interleave(per_class)
+    with torch.no_grad():
+        return generator.eval()(z, y)
+
+
+def export(generator: CompactStyleGAN, path: str | Path, *, steps: int, seed: int = 0) -> Path:
+    """Save the (EMA) generator as safetensors with its recipe in the metadata."""
+    plain = CompactStyleGAN(generator.config)
+    plain.load_state_dict({k: v.detach().cpu() for k, v in generator.state_dict().items()})
+    return save_generator(plain.eval(), path, metadata={"recipe": "latentlab.zoo.recipes.shapes_stylegan",
+                                                        "steps": str(steps), "seed": str(seed)})
+
+
+def train(out_dir: str | Path, *, steps: int | None = None, seed: int = 0, weights_path: str | Path | None = None,
+          device: str = "cpu") -> Path:
+    """Run the recipe; writes samples, logs and a resumable state under ``out_dir`` and the weights file."""
+    out = Path(out_dir)
+    config = replace(TRAINING, seed=seed, **({"steps": steps} if steps else {}))
+    torch.manual_seed(seed)
+    generator = CompactStyleGAN(ARCHITECTURE)
+    discriminator = ProjectionDiscriminator(len(SHAPES))
+    ema = train_gan(generator, discriminator, lambda start: _real_batches(config.batch_size, seed, start), config, out,
+                    n_classes=len(SHAPES), sample=_sample_grid, device=device)
+    return export(ema.shadow, weights_path or out / "shapes-stylegan.safetensors", steps=config.steps, seed=seed)

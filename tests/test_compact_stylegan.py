@@ -1,0 +1,114 @@
+import pytest
+import torch
+
+from latentlab.data import SHAPES, ShapesDataset
+from latentlab.generators.compact_stylegan import CompactStyleGAN, CompactStyleGANConfig
+from latentlab.generators.style import check_space
+from latentlab.masks import rect_mask
+from latentlab.training.discriminator import ProjectionDiscriminator
+from latentlab.training.gan import GANTrainConfig, train_gan
+from latentlab.zoo import load_generator
+
+
+@pytest.fixture(scope="module")
+def g():
+    return load_generator("shapes-stylegan")
+
+
+def _zy(g, n=4, seed=0):
+    return g.sample_latents(n, seed=seed), g.sample_classes(n, seed=seed)
+
+
+def test_loads_by_name_and_keeps_the_generator_contract(g):
+    assert isinstance(g, CompactStyleGAN) and g.class_names == SHAPES and g.resolution == 64
+    z, y = _zy(g)
+    with torch.no_grad():
+        a, b = g(z, y), g(z, y)
+    assert a.shape == (4, 3, 64, 64) and a.min() >= 0 and a.max() <= 1
+    assert torch.equal(a, b)  # fixed noise maps at inference: deterministic
+    assert g.num_ws == len(g.layer_resolutions) == 10
+
+
+def test_w_and_wplus_reproduce_the_z_path(g):
+    z, y = _zy(g)
+    with torch.no_grad():
+        image = g(z, y)
+        w = g.to_w(z, y)
+        assert w.shape == (4, g.w_dim)
+        assert torch.allclose(g.from_w(w), image, atol=1e-5)
+        ws = g.to_wplus(z, y)
+        assert ws.shape == (4, g.num_ws, g.w_dim)
+        assert torch.allclose(g.from_wplus(ws), image, atol=1e-5)
+        assert torch.allclose(g.decode(ws.flatten(1), "w+"), image, atol=1e-5)
+        assert g.space_dim("W+") == g.num_ws * g.w_dim
+
+
+def test_truncation_pulls_w_towards_the_average(g):
+    z, y = _zy(g, 8)
+    with torch.no_grad():
+        w1, w_half, w0 = g.to_w(z, y, 1.0), g.to_w(z, y, 0.5), g.to_w(z, y, 1e-6)
+    dist = lambda w: (w - g.w_avg).norm(dim=1)  # noqa: E731
+    assert torch.allclose(dist(w_half), 0.5 * dist(w1), rtol=1e-4)
+    assert dist(w0).max() < 1e-4
+    with pytest.raises(ValueError, match="truncation"):
+        g.to_w(z, y, 0.0)
+
+
+def test_style_mixing_ranges_and_effect(g):
+    coarse, middle, fine = (g.mix_layers(r) for r in ("coarse", "middle", "fine"))
+    assert sorted(coarse + middle + fine) == list(range(g.num_ws))
+    assert max(g.layer_resolutions[i] for i in coarse) < min(g.layer_resolutions[i] for i in fine)
+    a, b = g.to_wplus(*_zy(g, 16, 1)), g.to_wplus(*_zy(g, 16, 2))
+    with torch.no_grad():
+        base = g.from_wplus(a)
+        change = {r: (g.from_wplus(g.mix(a, b, r)) - base).square().mean().item() for r in ("coarse", "fine")}
+        assert torch.equal(g.mix(a, b, []), a)
+    assert change["coarse"] > change["fine"] > 0  # coarse styles decide more of the image than fine ones
+    with pytest.raises(ValueError, match="did you mean 'coarse'"):
+        g.mix_layers("corse")
+    with pytest.raises(ValueError, match="out of range"):
+        g.mix_layers([0, 99])
+
+
+def test_bad_latents_and_spaces_fail_clearly(g):
+    with pytest.raises(ValueError, match="did you mean 'w\\+'"):
+        check_space("wplus+")
+    with pytest.raises(ValueError, match=r"\[N, 10, 128\]"):
+        g.from_wplus(torch.zeros(2, 3, 128))
+    with pytest.raises(ValueError, match="NaN"):
+        g.from_w(torch.full((1, 128), float("nan")))
+
+
+def test_split_and_region_edits(g):
+    z, y = _zy(g, 2)
+    with torch.no_grad():
+        full = g(z, y)
+        for layer in g.layer_names():
+            s = g.split(layer)
+            assert torch.allclose(s.h(s.f(z, y), z, y), full, atol=1e-5), layer
+        mask = rect_mask(64, 0, 0, 32, 32)
+        edited = g.synthesize_edits((z[:1], g.class_vectors(y[:1])), [(z[1:], g.class_vectors(y[1:]), mask)], "b8")
+        unchanged = g.synthesize_edits((z[:1], g.class_vectors(y[:1])), [(z[:1], g.class_vectors(y[:1]), mask)], "b8")
+    assert torch.allclose(unchanged, full[:1], atol=1e-5)  # editing with the base's own latent is the identity
+    inside = (edited - full[:1])[..., :24, :24].abs().mean()
+    outside = (edited - full[:1])[..., 44:, 44:].abs().mean()
+    assert inside > 5 * outside
+
+
+def test_training_updates_the_average_w_and_runs_style_mixing(tmp_path):
+    torch.manual_seed(0)
+    g = CompactStyleGAN(CompactStyleGANConfig(latent_dim=8, w_dim=16, embed_dim=4, mapping_layers=2, channels=(16, 8, 8)))
+    d = ProjectionDiscriminator(len(SHAPES), channels=(8, 8, 8))
+
+    def data(start):
+        ds = ShapesDataset(batch_size=4, seed=0, size=16)
+        i = start
+        while True:
+            b = ds.batch(i)
+            yield b.images, b.factors.shape
+            i += 1
+
+    before = [p.clone() for p in g.parameters()]
+    train_gan(g, d, data, GANTrainConfig(steps=2, batch_size=4), tmp_path, n_classes=len(SHAPES), progress=False)
+    assert g.w_avg.abs().sum() > 0
+    assert any(not torch.equal(a, b) for a, b in zip(before, g.parameters()))
