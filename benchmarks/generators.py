@@ -5,7 +5,9 @@
 For each ψ: class consistency (the probe's class equals the conditioning class), FID
 between generated and real renders computed by torch-fidelity in the probe's feature
 space, the real-vs-real floor at the same sample size, and 1-D Wasserstein distances of
-x, y, scale and hue (generated vs real) so that lost variety shows.
+x, y, scale and hue (generated vs real) so that lost variety shows. Both embedded generators
+are measured: ``shapes-biggan`` (its figures also at the top level) and ``shapes-stylegan``
+(under its own key with ``fid`` and ``fid_floor`` at ψ = 1; its truncation is toward w̄ in W).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import torch
 
 from benchmarks._report import best_rate, parse_args, print_table, write_results
 from latentlab.data import render, sample_factors
+from latentlab.generators.style import StyleGenerator
 from latentlab.metrics import class_consistency, factor_spread, fid_from_statistics, fid_statistics, read_factors
 from latentlab.zoo import load_generator, load_probe
 
@@ -23,6 +26,14 @@ REAL_SEEDS = (424_242, 535_353)
 
 def real_images(n: int, seed: int, chunk: int = 1000) -> torch.Tensor:
     return torch.cat([render(sample_factors(min(chunk, n - i), seed * 1000 + i))[0] for i in range(0, n, chunk)])
+
+
+def sample(generator, psi: float, classes: torch.Tensor, seed: int) -> torch.Tensor:
+    """Images at truncation ψ: a truncated normal in Z, or for style-based generators w̄ + ψ (w − w̄) in W."""
+    if isinstance(generator, StyleGenerator):
+        z = generator.sample_latents(len(classes), seed=seed)
+        return generator.from_w(generator.to_w(z, classes, truncation=psi))
+    return generator(generator.sample_latents(len(classes), seed=seed, truncation=psi), classes)
 
 
 def evaluate(name: str, n: int, quick: bool) -> dict:
@@ -38,9 +49,9 @@ def evaluate(name: str, n: int, quick: bool) -> dict:
     rows, entries, grids = [], [], []
     for psi in PSIS:
         classes = torch.arange(n) % len(generator.class_names)  # balanced classes
-        z = generator.sample_latents(n, seed=int(psi * 1000), truncation=psi)
         with torch.no_grad():
-            images = torch.cat([generator(z[i:i + 100], classes[i:i + 100]) for i in range(0, n, 100)])  # small chunks run faster on CPU
+            images = torch.cat([sample(generator, psi, classes[i:i + 100], seed=int(psi * 1000) * 1000 + i)
+                                for i in range(0, n, 100)])  # small chunks run faster on CPU
         grids.append(images[:10])
         readout = read_factors(probe, images)
         entry = {"psi": psi, "class_consistency": round(class_consistency(readout, classes), 4),
@@ -98,6 +109,10 @@ def main() -> dict:
     results = {"quick": args.quick, "shapes-biggan": evaluate("shapes-biggan", n, args.quick)}
     # the default generator's figures also sit at the top level
     results.update({k: results["shapes-biggan"][k] for k in ("images_per_s_batch64", "truncation")})
+    style = evaluate("shapes-stylegan", n, args.quick)
+    at1 = next(e for e in style["truncation"] if e["psi"] == 1.0)  # ψ = 1: no truncation
+    results["shapes-stylegan"] = {**{k: at1[k] for k in ("fid", "fid_floor", "class_consistency", "wasserstein")},
+                                  "fid_bar_met": at1["fid"] <= 5 * at1["fid_floor"], **style}
     write_results("generators", results)
     return results
 
