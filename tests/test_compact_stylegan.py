@@ -112,3 +112,24 @@ def test_training_updates_the_average_w_and_runs_style_mixing(tmp_path):
     train_gan(g, d, data, GANTrainConfig(steps=2, batch_size=4), tmp_path, n_classes=len(SHAPES), progress=False)
     assert g.w_avg.abs().sum() > 0
     assert any(not torch.equal(a, b) for a, b in zip(before, g.parameters()))
+
+
+def _redness(images):
+    return images[:, 0].mean(dim=(1, 2)) - images[:, 1:].mean(dim=(1, 2, 3))
+
+
+@pytest.mark.parametrize("space, optimizer", [("w", "cma"), ("w+", "ga")])
+def test_evolution_searches_w_and_wplus(g, space, optimizer):
+    from latentlab.methods import evolve
+    from latentlab.optim import LatentObjective
+
+    objective = LatentObjective(g, _redness, space=space, classes="star")
+    assert objective.dim == g.space_dim(space)
+    ws = objective.styles(torch.zeros(2, objective.dim))
+    assert ws.shape == (2, g.num_ws, g.w_dim) and torch.allclose(ws[0, 0], objective.w_mean)
+    result = evolve("red", g, _redness, optimizer=optimizer, generations=6, population=8, space=space, classes="star", progress=False)
+    history = result.run.history
+    assert history[-1]["best_so_far"] > history[0]["best"]
+    assert result.best_image.shape == (3, 64, 64)
+    with pytest.raises(ValueError, match="style-based generator"):
+        LatentObjective(load_generator("shapes-biggan"), _redness, space=space, classes="star")
