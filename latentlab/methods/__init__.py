@@ -1,6 +1,20 @@
 """Methods of the source papers, composed from a generator, an assessor and an optimizer."""
 
 from latentlab.methods.directions import Direction, t_grid
+from latentlab.methods.dissection import (
+    CONCEPTS,
+    CausalSweep,
+    Concept,
+    UnitRanking,
+    UnitRecording,
+    causal_effect,
+    causal_sweep,
+    get_concept,
+    intervene,
+    measure_concept,
+    rank_units,
+    record_units,
+)
 from latentlab.methods.evolve import EvolutionResult, evolve
 from latentlab.methods.factors import ContinuousFactor, continuous_factor, fit_factor
 from latentlab.methods.ganalyze import GANalyzeResult, ganalyze
@@ -13,6 +27,8 @@ from latentlab.methods.transforms import TRANSFORMATIONS, Transformation, get_tr
 from latentlab.methods.validation import SlopeFit, Sweep, fit_slope, plot_sweeps, sweep_direction
 
 __all__ = [
+    "CONCEPTS", "CausalSweep", "Concept", "UnitRanking", "UnitRecording", "causal_effect", "causal_sweep", "get_concept", "intervene",
+    "measure_concept", "rank_units", "record_units",
     "TRANSFORMATIONS", "ContinuousFactor", "Direction", "EvolutionResult", "GANalyzeResult", "InversionResult", "PaintResult", "SlopeFit", "Sweep",
     "Trajectories", "Transformation", "continuous_factor", "estimate_trajectories", "evolve", "fit_factor", "fit_slope", "ganalyze",
     "get_transformation", "invert", "paint_by_word", "pca_directions", "plot_sweeps", "sefa_directions", "sweep_direction", "t_grid",

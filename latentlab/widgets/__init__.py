@@ -20,10 +20,11 @@ from latentlab.widgets.latent_walk import LatentWalk, WalkState
 from latentlab.widgets.paint_canvas import PaintCanvas, PaintSession
 from latentlab.widgets.style_mixer import StyleMixer, StyleMixState
 from latentlab.widgets.truncation import PixelReadout, ShapesReadout, TruncationExplorer, TruncationState
+from latentlab.widgets.units_explorer import UnitsExplorer, UnitsState
 from latentlab.widgets.video import save_gif, save_mp4
 
 __all__ = [
     "ClassMixer", "DirectionExplorer", "DirectionState", "ErrorCapture", "EvolutionGallery", "Explorer", "GalleryState", "LatentWalk", "LatestValueThrottle", "MixState",
-    "PaintCanvas", "PaintSession", "PixelReadout", "ShapesReadout", "StyleMixState", "StyleMixer", "TruncationExplorer", "TruncationState", "WalkState", "enable_colab_widgets", "figure_to_png",
+    "PaintCanvas", "PaintSession", "PixelReadout", "ShapesReadout", "StyleMixState", "StyleMixer", "TruncationExplorer", "TruncationState", "UnitsExplorer", "UnitsState", "WalkState", "enable_colab_widgets", "figure_to_png",
     "image_bytes", "new_figure", "save_gif", "save_mp4", "show_image",
 ]
