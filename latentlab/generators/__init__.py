@@ -7,7 +7,8 @@ from latentlab.generators.compact_stylegan import CompactStyleGAN, CompactStyleG
 from latentlab.generators.imagenet_classes import imagenet_class_index, imagenet_class_names, search_imagenet_classes
 from latentlab.generators.module_adapter import ModuleGenerator
 from latentlab.generators.style import StyleGenerator
+from latentlab.generators.stylegan2 import StyleGAN2, StyleGAN2Config
 
 __all__ = ["BigGANDeep", "BigGANDeepConfig", "CompactBigGAN", "CompactBigGANConfig", "CompactStyleGAN", "CompactStyleGANConfig", "Generator",
-           "ModuleGenerator", "SplitGenerator", "StyleGenerator",
+           "ModuleGenerator", "SplitGenerator", "StyleGAN2", "StyleGAN2Config", "StyleGenerator",
            "imagenet_class_index", "imagenet_class_names", "search_imagenet_classes"]

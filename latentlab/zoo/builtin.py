@@ -8,6 +8,7 @@ from latentlab.generators.compact_stylegan import CompactStyleGAN, CompactStyleG
 from latentlab.probes.shapes_probe import ShapesProbe, ShapesProbeConfig
 from latentlab.zoo.open_clip_models import build_open_clip
 from latentlab.zoo.registry import ModelEntry, register_architecture, register_model
+from latentlab.zoo.stylegan2_checkpoints import register_stylegan2
 
 register_architecture("CompactBigGAN", lambda cfg: CompactBigGAN(CompactBigGANConfig.from_json(cfg)))
 register_architecture("CompactStyleGAN", lambda cfg: CompactStyleGAN(CompactStyleGANConfig.from_json(cfg)))
@@ -46,3 +47,5 @@ for _entry in (
                size_mb=91.2),
 ):
     register_model(_entry)
+
+register_stylegan2()  # architecture "StyleGAN2" and the published stylegan2-* names
