@@ -29,7 +29,8 @@ ARCHITECTURE = CompactBigGANConfig(class_names=SHAPES)
 TRAINING = GANTrainConfig(mixed_precision="off")
 
 
-def _real_batches(batch_size: int, seed: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+def real_batches(batch_size: int, seed: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """(images, class indices) batches of the Shapes world from batch number ``start`` (any Shapes GAN recipe)."""
     dataset = ShapesDataset(batch_size=batch_size, seed=seed)
     index = start
     while True:
@@ -38,7 +39,7 @@ def _real_batches(batch_size: int, seed: int, start: int = 0) -> Iterator[tuple[
         index += 1
 
 
-def _sample_grid(generator: CompactBigGAN, step: int) -> torch.Tensor:
+def sample_grid(generator, step: int) -> torch.Tensor:
     """Eight fixed latents for every class, one class per row."""
     per_class = 8
     z = generator.sample_latents(per_class, seed=1234).repeat(len(SHAPES), 1)
@@ -80,6 +81,6 @@ def train(out_dir: str | Path, *, steps: int | None = None, seed: int = 0, weigh
     torch.manual_seed(seed)
     generator = CompactBigGAN(replace(ARCHITECTURE, spectral_norm=True))
     discriminator = ProjectionDiscriminator(len(SHAPES))
-    ema = train_gan(generator, discriminator, lambda start: _real_batches(config.batch_size, seed, start), config, out,
-                    n_classes=len(SHAPES), sample=_sample_grid)
+    ema = train_gan(generator, discriminator, lambda start: real_batches(config.batch_size, seed, start), config, out,
+                    n_classes=len(SHAPES), sample=sample_grid)
     return export(ema.shadow, weights_path or out / "shapes-biggan.safetensors", steps=config.steps, seed=seed)

@@ -14,38 +14,20 @@ metadata records the step count); a full 7,000-step CPU run has not been compare
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import torch
 
-from latentlab.data import SHAPES, ShapesDataset
+from latentlab.data import SHAPES
 from latentlab.generators.compact_stylegan import CompactStyleGAN, CompactStyleGANConfig
 from latentlab.training.discriminator import ProjectionDiscriminator
 from latentlab.training.gan import GANTrainConfig, train_gan
 from latentlab.zoo.checkpoints import save_generator
+from latentlab.zoo.recipes.shapes_biggan import real_batches, sample_grid
 
 ARCHITECTURE = CompactStyleGANConfig(class_names=SHAPES)
 TRAINING = GANTrainConfig(steps=7000, lr_g=1e-3, lr_d=4e-4, mixed_precision="off")
-
-
-def _real_batches(batch_size: int, seed: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    dataset = ShapesDataset(batch_size=batch_size, seed=seed)
-    index = start
-    while True:
-        batch = dataset.batch(index)
-        yield batch.images, batch.factors.shape
-        index += 1
-
-
-def _sample_grid(generator: CompactStyleGAN, step: int) -> torch.Tensor:
-    """Eight fixed latents for every class, one class per row."""
-    per_class = 8
-    z = generator.sample_latents(per_class, seed=1234).repeat(len(SHAPES), 1)
-    y = torch.arange(len(SHAPES)).repeat_interleave(per_class)
-    with torch.no_grad():
-        return generator.eval()(z, y)
 
 
 def export(generator: CompactStyleGAN, path: str | Path, *, steps: int, seed: int = 0) -> Path:
@@ -64,6 +46,6 @@ def train(out_dir: str | Path, *, steps: int | None = None, seed: int = 0, weigh
     torch.manual_seed(seed)
     generator = CompactStyleGAN(ARCHITECTURE)
     discriminator = ProjectionDiscriminator(len(SHAPES))
-    ema = train_gan(generator, discriminator, lambda start: _real_batches(config.batch_size, seed, start), config, out,
-                    n_classes=len(SHAPES), sample=_sample_grid, device=device)
+    ema = train_gan(generator, discriminator, lambda start: real_batches(config.batch_size, seed, start), config, out,
+                    n_classes=len(SHAPES), sample=sample_grid, device=device)
     return export(ema.shadow, weights_path or out / "shapes-stylegan.safetensors", steps=config.steps, seed=seed)
