@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -211,6 +213,20 @@ def test_latent_walk_renders_and_the_slider_changes_the_image(lab):
     assert hashlib.sha256(bytes_after).digest() != hashlib.sha256(bytes_before).digest(), "the image bytes did not change"
     print(f"slider -> new image displayed in {latency_ms:.0f} ms (end to end, headless Chromium)")
     lab.screenshot("latent-walk-moved")
+
+    # More moves, left and right (ending where the first one left the slider), for the latency benchmark
+    latencies = [latency_ms]
+    for key in ["ArrowLeft", "ArrowRight"] * 5:
+        src = image.evaluate("img => img.src")
+        started = time.perf_counter()
+        handle.press(key)
+        page.wait_for_function("([img, before]) => img.src !== before && img.complete && img.naturalWidth > 0",
+                               arg=[image.element_handle(), src], timeout=15_000)
+        latencies.append((time.perf_counter() - started) * 1000)
+        page.wait_for_timeout(300)  # let the frame settle on its PNG before the next key
+    record = os.environ.get("LATENTLAB_BROWSER_LATENCY_OUT")
+    if record:  # python -m benchmarks.widgets --browser reads these
+        Path(record).write_text(json.dumps({"slider_to_displayed_image_ms": [round(v, 1) for v in latencies]}))
 
     state = lab.rerun_state_cell()
     assert state["position"] == 1 and state["errors"] == 0, state["text"]
