@@ -133,3 +133,19 @@ def test_evolution_searches_w_and_wplus(g, space, optimizer):
     assert result.best_image.shape == (3, 64, 64)
     with pytest.raises(ValueError, match="style-based generator"):
         LatentObjective(load_generator("shapes-biggan"), _redness, space=space, classes="star")
+
+
+def test_latent_walk_in_w_and_wplus(g):
+    from latentlab.widgets import LatentWalk
+
+    for space in ("w", "w+"):
+        walk = LatentWalk(g, 2, 5, classes=("circle", "star"), method="lerp", steps=5, space=space, throttle_s=0)
+        frames = walk.state.frames()
+        with torch.no_grad():
+            ends = g(torch.cat([g.sample_latents(1, seed=2), g.sample_latents(1, seed=5)]), g.classes(["circle", "star"]))
+        assert torch.allclose(frames[0], ends[0], atol=1e-5) and torch.allclose(frames[-1], ends[1], atol=1e-5)
+        a, b = walk.state.endpoints()
+        assert a.numel() == g.space_dim(space)
+        assert torch.allclose(walk.state.frame(2), g.decode(((a + b) / 2)[None], space)[0], atol=1e-5)
+    with pytest.raises(ValueError, match="style-based generator"):
+        LatentWalk(load_generator("shapes-biggan"), 0, 1, classes="star", space="w")

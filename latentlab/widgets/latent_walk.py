@@ -4,6 +4,8 @@ Walking the latent space (seed 000 §2.4) shows whether a generator has learned 
 meaningful space: neighbouring frames should change gradually. Slerp keeps the latent's
 norm typical of the prior all along the path; lerp passes through unusually short latents
 mid-way. For a conditional generator the class vector is interpolated linearly alongside.
+For a style-based generator ``space="w"`` or ``"w+"`` walks between the two ends' styles
+instead (each end mapped with its own class; truncation ψ then pulls toward w̄).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class WalkState(HasTraits):
     latent_b = Any(None, allow_none=True)
     class_a = Unicode(None, allow_none=True)
     class_b = Unicode(None, allow_none=True)
+    space = Unicode("z")
 
     def __init__(self, generator, *, truncation: float | None = None, batch_size: int = 32, **settings):
         self.generator, self.truncation, self.batch_size = generator, check_truncation(truncation), batch_size
@@ -65,6 +68,16 @@ class WalkState(HasTraits):
             raise ValueError(f"position must be in 0..{self.steps - 1}, got {proposal.value!r}")
         return proposal.value
 
+    @validate("space")
+    def _valid_space(self, proposal):
+        from latentlab.generators.style import StyleGenerator, check_space
+
+        space = check_space(proposal.value)
+        if space != "z" and not isinstance(self.generator, StyleGenerator):
+            raise ValueError(f"space={proposal.value!r} needs a style-based generator; {type(self.generator).__name__} "
+                             "has only its z space")
+        return space
+
     @validate("latent_a", "latent_b")
     def _valid_latent(self, proposal):
         z = proposal.value
@@ -86,17 +99,26 @@ class WalkState(HasTraits):
         if self.position >= change["new"]:
             self.position = change["new"] - 1
 
-    @observe("method", "steps", "seed_a", "seed_b", "latent_a", "latent_b", "class_a", "class_b")
+    @observe("method", "steps", "seed_a", "seed_b", "latent_a", "latent_b", "class_a", "class_b", "space")
     def _forget_frames(self, change) -> None:
         self._cache.clear()
 
     # --- the path -----------------------------------------------------------------------
     def endpoints(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The two latents [D] the walk joins."""
-        def one(latent, seed):
-            return latent if latent is not None else self.generator.sample_latents(1, seed=seed, truncation=self.truncation)[0]
+        """The two latents [D] the walk joins (in W / W+, flat styles [w_dim] / [num_ws · w_dim])."""
+        g, in_z = self.generator, self.space == "z"
 
-        return one(self.latent_a, self.seed_a), one(self.latent_b, self.seed_b)
+        def one(latent, seed, name):
+            if latent is None:
+                latent = g.sample_latents(1, seed=seed, truncation=self.truncation if in_z else None)[0]
+            if in_z:
+                return latent
+            y = g.classes(name, 1) if g.conditional else None
+            w = g.to_wplus(latent[None], y, truncation=self.truncation or 1.0) if self.space == "w+" else \
+                g.to_w(latent[None], y, truncation=self.truncation or 1.0)
+            return w.reshape(-1)
+
+        return one(self.latent_a, self.seed_a, self.class_a), one(self.latent_b, self.seed_b, self.class_b)
 
     def latents(self) -> torch.Tensor:
         """The path [steps, D]."""
@@ -111,17 +133,21 @@ class WalkState(HasTraits):
         ya, yb = eye[self.generator.class_index(self.class_a)], eye[self.generator.class_index(self.class_b)]
         return lerp(ya, yb, self.steps)
 
+    def _images(self, indices: list[int]) -> torch.Tensor:
+        """Frames at ``indices`` [len, 3, H, W] (on the CPU)."""
+        x = self.latents()[indices]
+        if self.space != "z":  # the classes are inside the styles already
+            return self.generator.decode(x, self.space).cpu()
+        y = self.class_vectors()
+        return self.generator(x, None if y is None else y[indices]).cpu()
+
     @torch.no_grad()
     def frames(self) -> torch.Tensor:
         """All frames [steps, 3, H, W], generating only those not cached yet."""
         missing = [i for i in range(self.steps) if i not in self._cache]
-        if missing:
-            z, y = self.latents()[missing], self.class_vectors()
-            y = None if y is None else y[missing]
-            for start in range(0, len(missing), self.batch_size):
-                part = slice(start, start + self.batch_size)
-                images = self.generator(z[part], None if y is None else y[part]).cpu()
-                self._cache.update(zip(missing[part], images))
+        for start in range(0, len(missing), self.batch_size):
+            part = missing[start:start + self.batch_size]
+            self._cache.update(zip(part, self._images(part)))
         return torch.stack([self._cache[i] for i in range(self.steps)])
 
     @torch.no_grad()
@@ -131,9 +157,7 @@ class WalkState(HasTraits):
         if not 0 <= index < self.steps:
             raise ValueError(f"frame index must be in 0..{self.steps - 1}, got {index}")
         if index not in self._cache:
-            z = self.latents()[index:index + 1]
-            y = self.class_vectors()
-            self._cache[index] = self.generator(z, None if y is None else y[index:index + 1])[0].cpu()
+            self._cache[index] = self._images([index])[0]
         return self._cache[index]
 
     def export(self, path: str | os.PathLike, *, fps: float = 8.0, bounce: bool = False, min_size: int = 128) -> Path:
@@ -152,14 +176,15 @@ class LatentWalk(Explorer):
     """Explorer of a walk between two seeds (or given latents): method, steps, position, play, export.
 
     ``start`` and ``end`` are seeds (int) or latents [D]; ``classes`` is one class for both ends or a
-    pair (class-conditional generators). The view follows :attr:`state`; tests drive either.
+    pair (class-conditional generators); ``space`` is "z", or "w" / "w+" for style-based generators.
+    The view follows :attr:`state`; tests drive either.
     """
 
     def __init__(self, generator, start: Endpoint = 0, end: Endpoint = 1, *, classes: str | int | Sequence | None = None,
-                 method: str = "slerp", steps: int = 16, truncation: float | None = None, display_size: int = 256,
-                 throttle_s: float = 0.05, fps: float = 8.0):
+                 method: str = "slerp", steps: int = 16, truncation: float | None = None, space: str = "z",
+                 display_size: int = 256, throttle_s: float = 0.05, fps: float = 8.0):
         super().__init__()
-        settings = {"method": method, "steps": steps}
+        settings = {"method": method, "steps": steps, "space": space}
         for side, value in (("a", start), ("b", end)):
             if isinstance(value, torch.Tensor):
                 settings[f"latent_{side}"] = value
@@ -181,7 +206,7 @@ class LatentWalk(Explorer):
                                             on_settle=self.capture(lambda i: self._render(i, "png")))
         self.widget = self._build_view()
         self.state.observe(lambda change: self.throttle.submit(self.state.position),
-                           names=["method", "steps", "position", "seed_a", "seed_b", "latent_a", "latent_b", "class_a", "class_b"])
+                           names=["method", "steps", "position", "seed_a", "seed_b", "latent_a", "latent_b", "class_a", "class_b", "space"])
         self.throttle.submit(self.state.position)
         self.throttle.flush()
 
