@@ -175,7 +175,7 @@ def _paint(args: argparse.Namespace) -> list[Path]:
     summary = {"text": result.text, "model": args.model, "seed": args.seed, "class": classes, "split": result.split,
                "optimizer": result.optimizer, "scores": {k: round(v, 6) for k, v in result.scores.items()},
                "outside_change": {k: round(v, 6) for k, v in result.outside_change.items()}, "perceptual": result.perceptual,
-               "latents": [round(v, 6) for v in result.latents.tolist()],
+               "latents": [round(v, 6) for v in result.latents.flatten().tolist()],
                "class_vector": None if result.classes is None else [round(v, 6) for v in result.classes.tolist()],
                "interrupted": result.run.interrupted, "history": result.history}
     written.append(atomic_write_bytes(out / "result.json", (json.dumps(summary, indent=1) + "\n").encode()))
@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generations", type=int, default=30)
     p.add_argument("--population", type=int, default=16)
     p.add_argument("--layer", default=None, help="where to split the generator (default: the model's edit layer, e.g. block1 of shapes-biggan, b8 of shapes-stylegan)")
-    p.add_argument("--space", default="z", help="z (keep the class) or z+class (let the region change class)")
+    p.add_argument("--space", default="z", help="z (keep the class), z+class (let the region change class), or w / w+ (a style-based generator's styles)")
     p.add_argument("--lambda-img", type=float, default=5.0, help="weight of the consistency outside the mask")
     p.add_argument("--no-split", action="store_true", help="search the whole latent instead of the split generator")
     p.add_argument("--clip", default="shapes-clip", help="CLIP model: shapes-clip or an open_clip ARCH/TAG")

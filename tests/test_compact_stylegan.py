@@ -149,3 +149,30 @@ def test_latent_walk_in_w_and_wplus(g):
         assert torch.allclose(walk.state.frame(2), g.decode(((a + b) / 2)[None], space)[0], atol=1e-5)
     with pytest.raises(ValueError, match="style-based generator"):
         LatentWalk(load_generator("shapes-biggan"), 0, 1, classes="star", space="w")
+
+
+def test_paint_by_word_searches_w_and_wplus_and_edits_stack(g):
+    from latentlab.generators.region import RegionEdit, RegionGenerator
+    from latentlab.methods.paint import paint_by_word
+
+    z0 = g.sample_latents(1, seed=3)
+    box = rect_mask(64, 8, 8, 40, 40)
+    with torch.no_grad():
+        own = g.to_wplus(z0, g.classes("star", 1))[0]
+        same = RegionGenerator(g, z0, "star", box, "b8", edits=[RegionEdit(None, None, box, styles=own)]).current()
+        assert torch.allclose(same, g(z0, g.classes("star", 1)), atol=1e-5)  # the image's own styles: no change
+    for space in ("w", "w+"):
+        result = paint_by_word(g, z0, box, "a blue star", classes="star", space=space, generations=3, population=6,
+                               perceptual="none", progress=False)
+        edit = result.edits[-1]
+        assert edit.z is None and edit.styles.shape == (g.num_ws, g.w_dim)
+        assert result.scores["inside_after"] >= result.scores["inside_before"] - 1e-6  # x0 (the image itself) is a candidate's start
+        outside = (result.image - result.before).abs()[:, 48:, 48:].mean()
+        inside = (result.image - result.before).abs()[:, 12:36, 12:36].mean()
+        assert inside > outside
+    # a z-space edit on top of the W+ edit starts from the W+-edited image
+    second = paint_by_word(g, z0, rect_mask(64, 36, 36, 60, 60), "a red circle", classes="star", edits=result.edits,
+                           generations=2, population=4, perceptual="none", progress=False)
+    assert torch.allclose(second.before, result.image, atol=1e-5) and len(second.edits) == 2
+    with pytest.raises(ValueError, match="style-based generator"):
+        paint_by_word(load_generator("shapes-biggan"), z0[:, :1].repeat(1, 120), box, "a blue star", classes="star", space="w")

@@ -138,7 +138,8 @@ def test_paint_interrupt_keeps_the_best_and_resumes(shipped_generator, tmp_path)
     (torch.ones(2, 2, 64, 64), "a blue star", {}, r"mask must be"),
     (BOX, "  ", {}, "non-empty description"),
     (BOX, "a blue star", {"optimizer": "cmaa"}, "cma"),
-    (BOX, "a blue star", {"space": "w"}, "space must be one of"),
+    (BOX, "a blue star", {"space": "x"}, "space must be one of"),
+    (BOX, "a blue star", {"space": "w+"}, "needs a style-based generator"),
     (BOX, "a blue star", {"layer": "block9"}, "block1"),
     (BOX, "a blue star", {"lambda_img": -1}, "lambda_img"),
 ])

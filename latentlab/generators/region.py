@@ -35,12 +35,17 @@ def resize_mask(mask: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class RegionEdit:
-    """One accepted region edit: new latents ``z`` [D] and class vector ``y`` [C] (or None) inside ``mask`` [R, R]."""
+    """One accepted region edit: new latents ``z`` [D] and class vector ``y`` [C] (or None) inside ``mask`` [R, R].
 
-    z: torch.Tensor
+    Edits found in W or W+ of a style-based generator carry their ``styles`` [num_ws, w_dim]
+    instead (``z`` and ``y`` are then None).
+    """
+
+    z: torch.Tensor | None
     y: torch.Tensor | None
     mask: torch.Tensor
     text: str = ""
+    styles: torch.Tensor | None = None
 
 
 def _class_vector(generator, z: torch.Tensor, y) -> torch.Tensor | None:
@@ -77,8 +82,12 @@ class RegionGenerator:
         self.mask = check_mask(mask, size).to(device)
         if self.mask.shape[0] != 1:
             raise ValueError(f"give one mask [H, W] for the edit, got {self.mask.shape[0]}")
-        self.edits = [(check_latents(e.z.reshape(1, -1).to(device), generator.latent_dim),
-                       _class_vector(generator, self.z0, e.y), check_mask(e.mask, size).to(device)) for e in edits]
+        self.style_edits = any(e.styles is not None for e in edits)
+        if self.style_edits and not hasattr(generator, "synthesize_edits_wplus"):
+            raise ValueError(f"edits made in W/W+ need a style-based generator; {type(generator).__name__} has none")
+        self.edits = [(None if e.z is None else check_latents(e.z.reshape(1, -1).to(device), generator.latent_dim),
+                       None if e.z is None else _class_vector(generator, self.z0, e.y), check_mask(e.mask, size).to(device),
+                       None if e.styles is None else e.styles.reshape(1, *e.styles.shape[-2:]).to(device)) for e in edits]
         self.latent_dim, self.resolution = generator.latent_dim, generator.resolution
         self.class_names = generator.class_names
         with torch.no_grad():
@@ -95,13 +104,45 @@ class RegionGenerator:
     def classes(self, names, n: int | None = None) -> torch.Tensor:
         return self.generator.classes(names, n)
 
+    def _wplus(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        return self.generator.broadcast(self.generator.mapping(z, y))
+
+    def _styled_edits(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """The accepted edits as (W+ styles, mask) pairs."""
+        return [(ws if ws is not None else self._wplus(z, y), mask) for z, y, mask, ws in self.edits]
+
     def current(self) -> torch.Tensor:
         """The image being edited [1, 3, R, R]: G(z₀, y₀) with the accepted edits applied."""
-        base = (self.z0, self.y0)
-        return self.generator.synthesize_edits(base, self.edits, self.layer) if self.edits else self.generator(*base)
+        if not self.edits:
+            return self.generator(self.z0, self.y0)
+        if self.style_edits:
+            return self.generator.synthesize_edits_wplus(self._wplus(self.z0, self.y0), self._styled_edits(), self.layer)
+        return self.generator.synthesize_edits((self.z0, self.y0), [e[:3] for e in self.edits], self.layer)
 
     def __call__(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         check_latents(z, self.latent_dim)
         y = self.generator._check_classes(z, y)
+        if self.style_edits:
+            return self.with_styles(self._wplus(z, y))
         # the base and earlier edits go in with a batch of one and broadcast against the N candidates
-        return self.generator.synthesize_edits((self.z0, self.y0), [*self.edits, (z, y, self.mask)], self.layer)
+        return self.generator.synthesize_edits((self.z0, self.y0), [*(e[:3] for e in self.edits), (z, y, self.mask)], self.layer)
+
+    def with_styles(self, ws: torch.Tensor) -> torch.Tensor:
+        """Images with W+ styles ``ws`` [N, num_ws, w_dim] inside the mask (style-based generators)."""
+        return self.generator.synthesize_edits_wplus(self._wplus(self.z0, self.y0), [*self._styled_edits(), (ws, self.mask)],
+                                                     self.layer)
+
+
+class StyleRegionGenerator:
+    """A style-based generator seen through a :class:`RegionGenerator`: everything is the generator's own,
+    except that W+ styles are rendered inside the region only (``from_wplus``), so W and W+
+    searches (:class:`~latentlab.optim.LatentObjective` with space 'w' or 'w+') edit the region."""
+
+    def __init__(self, region: RegionGenerator):
+        self.region = region
+
+    def __getattr__(self, name: str):
+        return getattr(self.region.generator, name)
+
+    def from_wplus(self, ws: torch.Tensor) -> torch.Tensor:
+        return self.region.with_styles(self.region.generator.check_wplus(ws))

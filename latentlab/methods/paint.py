@@ -16,11 +16,11 @@ import torch
 from latentlab.assessors.base import check_mask
 from latentlab.assessors.consistency import Distance, OutsideConsistency
 from latentlab.data import SHAPES
-from latentlab.generators.region import RegionEdit, RegionGenerator
+from latentlab.generators.region import RegionEdit, RegionGenerator, StyleRegionGenerator
 from latentlab.optim import OPTIMIZERS, LatentObjective, RunResult, make_optimizer, run_optimizer
 from latentlab.optim.run import Callback
 
-SPACES = ("z", "z+class")
+SPACES = ("z", "z+class", "w", "w+")
 CLASS_LOGIT = 4.0  # the starting class as logits: softmax(4 · one-hot) puts 0.93 on it for 5 classes
 
 
@@ -32,7 +32,7 @@ class PaintResult:
     mask: torch.Tensor  # [R, R] in {0, 1}
     before: torch.Tensor  # [3, R, R]
     image: torch.Tensor  # [3, R, R] the edited image
-    latents: torch.Tensor  # [D] latents of the region (of the whole image when split=False)
+    latents: torch.Tensor  # [D] latents of the region (of the whole image when split=False); W+ styles [num_ws, w_dim] in W/W+
     classes: torch.Tensor | None  # [C] soft class vector used with them
     scores: dict[str, float]  # masked CLIP score inside / outside the mask, before and after
     outside_change: dict[str, float]  # l2 and perceptual distance outside the mask
@@ -120,6 +120,9 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
     layer = layer or getattr(generator, "edit_layer", None) or generator.spatial_layers()[0]
     if space == "z+class" and not generator.conditional:
         raise ValueError("space='z+class' needs a class-conditional generator")
+    styles = space in ("w", "w+")
+    if styles and not hasattr(generator, "synthesize_edits_wplus"):
+        raise ValueError(f"space={space!r} needs a style-based generator; {type(generator).__name__} has only z")
     if not split and edits:
         raise ValueError("earlier edits live in the split generator; use split=True to build on them")
     mask = check_mask(mask, (generator.resolution, generator.resolution))
@@ -138,8 +141,16 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
     consistency = OutsideConsistency(before, mask, perceptual=perceptual, shapes_world=shapes_world).to(generator.device)
     fitness = inside + float(lambda_img) * consistency if lambda_img else inside
     fixed = None if space == "z+class" or not generator.conditional else region.y0
+    if styles and split:
+        search_space = StyleRegionGenerator(region)
     objective = LatentObjective(search_space, fitness, space=space, classes=fixed)
-    x0 = _start(generator, region.z0, region.y0, space)
+    if styles:  # the image's own styles in the objective's standardised coordinates
+        with torch.no_grad():
+            ws0 = generator.to_wplus(region.z0, region.y0)
+        x0 = ((ws0[:, 0] if space == "w" else ws0) - objective.w_mean) / objective.w_std
+        x0 = x0.reshape(-1).cpu()
+    else:
+        x0 = _start(generator, region.z0, region.y0, space)
     search = make_optimizer(optimizer, objective.dim, population, seed=seed, x0=x0,
                             **_optimizer_options(optimizer, options, sigma))
     torch.manual_seed(seed)
@@ -148,8 +159,13 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
 
     # the best edit, scored before and after
     with torch.no_grad():
-        z, y = objective.decode(run.best_x[None])
-        image = search_space(z, y)
+        if styles:
+            found = objective.styles(run.best_x[None])  # [1, num_ws, w_dim]
+            z, y = found, None
+            image = objective.images(run.best_x[None])
+        else:
+            z, y = objective.decode(run.best_x[None])
+            image = search_space(z, y)
         outside_clip = CLIPAssessor(text, inside.clip, mask=1 - mask, mask_mode=mask_mode, templates=templates)
         pair = torch.cat([before, image])
         inside_scores, outside_scores = inside(pair), outside_clip(pair)
@@ -157,7 +173,10 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
     scores = {"inside_before": float(inside_scores[0]), "inside_after": float(inside_scores[1]),
               "outside_before": float(outside_scores[0]), "outside_after": float(outside_scores[1])}
     y_vec = None if y is None else y[0].detach().cpu()
-    new_edits = [*edits, RegionEdit(z[0].detach().cpu(), y_vec, mask[0, 0].cpu(), text)] if split else []
+    if styles:
+        new_edits = [*edits, RegionEdit(None, None, mask[0, 0].cpu(), text, styles=z[0].detach().cpu())] if split else []
+    else:
+        new_edits = [*edits, RegionEdit(z[0].detach().cpu(), y_vec, mask[0, 0].cpu(), text)] if split else []
     return PaintResult(text, mask[0, 0].cpu(), before[0].cpu(), image[0].cpu(), z[0].detach().cpu(), y_vec, scores,
                        {k: float(v[0]) for k, v in change.items()}, new_edits, run, split, optimizer, consistency.perceptual_name)
 
