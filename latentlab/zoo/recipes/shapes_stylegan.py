@@ -1,6 +1,6 @@
 """Recipe for ``shapes-stylegan``: a compact StyleGAN2-style generator trained on the Shapes world.
 
-    latentlab train shapes-stylegan --out runs/shapes-stylegan                # 7,000 steps, about 0.65 s each on 2 CPU cores
+    latentlab train shapes-stylegan --out runs/shapes-stylegan                # 9,500 steps, about 0.5 s each on 2 CPU cores (80 min)
     latentlab train shapes-stylegan --out runs/sg --device cuda --steps 3500   # how the shipped weights were made
 
 The generator (mapping network, modulated/demodulated convolutions, noise inputs, style-mixing
@@ -9,7 +9,7 @@ hinge loss against the spectrally normalised projection discriminator, Adam (β1
 G's weights. The run is resumable (run the same command again) and Ctrl-C keeps its state.
 
 The shipped weights are the first 3,512 steps of this recipe, run on one GPU (the file's
-metadata records the step count); a full 7,000-step CPU run has not been compared with them yet.
+metadata records the step count); a full 9,500-step CPU run has not been made yet.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from latentlab.zoo.checkpoints import save_generator
 from latentlab.zoo.recipes.shapes_biggan import real_batches, sample_grid
 
 ARCHITECTURE = CompactStyleGANConfig(class_names=SHAPES)
-TRAINING = GANTrainConfig(steps=7000, lr_g=1e-3, lr_d=4e-4, mixed_precision="off")
+TRAINING = GANTrainConfig(steps=9500, lr_g=1e-3, lr_d=4e-4, mixed_precision="off")
 
 
 def export(generator: CompactStyleGAN, path: str | Path, *, steps: int, seed: int = 0) -> Path:
