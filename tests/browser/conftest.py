@@ -64,11 +64,15 @@ def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, indent=1))
 
 
-class LabServer:
-    """A JupyterLab server in a subprocess, isolated in its own root, config, data and runtime folders."""
+FRONTENDS = {"jupyterlab": "jupyterlab", "notebook7": "notebook"}  # name -> the module that starts it
 
-    def __init__(self, base: Path):
-        self.base = base
+
+class LabServer:
+    """A JupyterLab (or Jupyter Notebook 7) server in a subprocess, isolated in its own root, config, data and
+    runtime folders. Notebook 7 is built from JupyterLab's components: the same DOM, commands and settings."""
+
+    def __init__(self, base: Path, frontend: str = "jupyterlab"):
+        self.base, self.frontend = base, frontend
         self.root = base / "root"
         self.port = free_port()
         self.token = uuid.uuid4().hex
@@ -88,6 +92,7 @@ class LabServer:
             "ServerApp": {"allow_root": True, "terminals_enabled": False, "jpserver_extensions": {"jupyter_lsp": False}},
             "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
                        "expose_app_in_browser": True, "extension_manager": "readonly"},
+            "JupyterNotebookApp": {"expose_app_in_browser": True},
         })
         # The frontend: every cell in the DOM (no windowing), no news toast, no autosave races.
         settings = config / "lab" / "user-settings" / "@jupyterlab"
@@ -100,7 +105,7 @@ class LabServer:
     def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         env = self.environment()
-        command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
+        command = [sys.executable, "-m", FRONTENDS[self.frontend], "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
                    "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
                    f"--ServerApp.root_dir={self.root}", "--ServerApp.open_browser=False"]
         self._log = open(self.log_path, "w")
@@ -108,13 +113,13 @@ class LabServer:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited with {self.process.returncode}:\n{self.log()}")
+                raise RuntimeError(f"{self.frontend} exited with {self.process.returncode}:\n{self.log()}")
             with contextlib.suppress(OSError, urllib.error.URLError):
                 with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2) as response:
                     if response.status == 200:
                         return
             time.sleep(0.25)
-        raise RuntimeError(f"JupyterLab did not answer on {self.url} within {SERVER_START_TIMEOUT_S} s:\n{self.log()}")
+        raise RuntimeError(f"{self.frontend} did not answer on {self.url} within {SERVER_START_TIMEOUT_S} s:\n{self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
@@ -138,6 +143,8 @@ class LabServer:
         self._log.close()
 
     def lab_url(self, notebook: str) -> str:
+        if self.frontend == "notebook7":
+            return f"{self.url}/notebooks/{notebook}?token={self.token}"
         return f"{self.url}/lab/tree/{notebook}?token={self.token}&reset"
 
 
@@ -169,9 +176,11 @@ def keep():
     return keep_artifact
 
 
-@pytest.fixture(scope="module")
-def lab_server(browser_stack, tmp_path_factory):
-    server = LabServer(tmp_path_factory.mktemp("jupyterlab"))
+@pytest.fixture(scope="module", params=list(FRONTENDS))
+def lab_server(request, browser_stack, tmp_path_factory):
+    """The server of each frontend in turn: JupyterLab 4, then Jupyter Notebook 7."""
+    require(FRONTENDS[request.param], 'pip install -e ".[browser]"')
+    server = LabServer(tmp_path_factory.mktemp(request.param), request.param)
     try:
         server.start()
         yield server

@@ -1,13 +1,13 @@
-"""The explorers in a real JupyterLab 4 frontend, in headless Chromium driven by Playwright.
+"""The explorers in real frontends — JupyterLab 4 and Jupyter Notebook 7 — in headless Chromium driven by Playwright.
 
-A JupyterLab server starts on a free localhost port with a temporary root and token; a notebook
+For each frontend a server starts on a free localhost port with a temporary root and token; a notebook
 written there creates and ``display()``s a ``LatentWalk`` and a ``PaintCanvas`` on the embedded
 ``shapes-biggan``; the browser opens it, runs all cells, and the tests check what a person sees:
 the widget views render (slider, image with real bytes, the ipycanvas canvases), moving the walk's
-position slider with the keyboard replaces the displayed image bytes, and a mouse drag on the paint
+position slider with the mouse replaces the displayed image bytes, and a mouse drag on the paint
 canvas reaches the kernel as a non-empty mask. Screenshots are kept (see conftest.py).
 
-Skipped only when JupyterLab, Playwright or Chromium is missing (``LATENTLAB_REQUIRE_BROWSER=1``
+Skipped only when JupyterLab, Notebook 7, Playwright or Chromium is missing (``LATENTLAB_REQUIRE_BROWSER=1``
 turns that into a failure). Installed by ``pip install -e ".[dev,browser]"`` and ``apt-get install chromium``.
 """
 
@@ -62,8 +62,8 @@ def notebook_json() -> dict:
 class Lab:
     """The page with the notebook open, and helpers to read it."""
 
-    def __init__(self, page, artifacts_dir, keep):
-        self.page, self.artifacts_dir, self.keep = page, artifacts_dir, keep
+    def __init__(self, page, artifacts_dir, keep, frontend: str = "jupyterlab"):
+        self.page, self.artifacts_dir, self.keep, self.frontend = page, artifacts_dir, keep, frontend
         self.console_errors: list[str] = []
         page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
         page.on("pageerror", lambda error: self.console_errors.append(f"pageerror: {error}"))
@@ -111,13 +111,13 @@ class Lab:
         return [text for text in texts if re.search(r"Traceback|Error\b|Exception", text)]
 
     def element_screenshot(self, locator, name: str):
-        path = self.artifacts_dir / f"{name}.png"
+        path = self.artifacts_dir / f"{self.frontend}-{name}.png"
         locator.screenshot(path=str(path))
         self.keep(path)
         return path
 
     def screenshot(self, name: str):
-        path = self.artifacts_dir / f"{name}.png"
+        path = self.artifacts_dir / f"{self.frontend}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         self.keep(path)
         return path
@@ -128,7 +128,7 @@ def lab(lab_server, browser_context, artifacts_dir, keep):
     """JupyterLab with the explorers notebook open and all its cells run."""
     (lab_server.root / NOTEBOOK).write_text(json.dumps(notebook_json(), indent=1))
     page = browser_context.new_page()
-    lab = Lab(page, artifacts_dir, keep)
+    lab = Lab(page, artifacts_dir, keep, lab_server.frontend)
     started = time.perf_counter()
     page.goto(lab_server.lab_url(NOTEBOOK))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=45_000)
@@ -194,11 +194,20 @@ def test_latent_walk_renders_and_the_slider_changes_the_image(lab):
     assert src_before.startswith("blob:") and len(bytes_before) > 1000, (src_before, len(bytes_before))
     assert bytes_before[:8] == b"\x89PNG\r\n\x1a\n", "the settled frame should be a PNG"
 
-    # Move the slider as a person would: focus its handle and press the right arrow.
+    # Move the slider as a person would: drag its handle one step to the right with the mouse.
     handle = position.locator(".noUi-handle").first
-    handle.click()
+    track = position.locator(".noUi-target").first
+    steps_value = int(steps.locator(".widget-readout").inner_text().strip())
+
+    def drag_to(value: int) -> None:
+        box, knob = track.bounding_box(), handle.bounding_box()
+        page.mouse.move(knob["x"] + knob["width"] / 2, knob["y"] + knob["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * value / (steps_value - 1), knob["y"] + knob["height"] / 2)
+        page.mouse.up()
+
     started = time.perf_counter()
-    handle.press("ArrowRight")
+    drag_to(1)
     page.wait_for_function("([img, before]) => img.src !== before && img.complete && img.naturalWidth > 0",
                            arg=[image.element_handle(), src_before], timeout=15_000)
     latency_ms = (time.perf_counter() - started) * 1000
@@ -216,10 +225,10 @@ def test_latent_walk_renders_and_the_slider_changes_the_image(lab):
 
     # More moves, left and right (ending where the first one left the slider), for the latency benchmark
     latencies = [latency_ms]
-    for key in ["ArrowLeft", "ArrowRight"] * 5:
+    for value in [0, 1] * 5:
         src = image.evaluate("img => img.src")
         started = time.perf_counter()
-        handle.press(key)
+        drag_to(value)
         page.wait_for_function("([img, before]) => img.src !== before && img.complete && img.naturalWidth > 0",
                                arg=[image.element_handle(), src], timeout=15_000)
         latencies.append((time.perf_counter() - started) * 1000)
