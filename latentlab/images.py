@@ -52,6 +52,31 @@ def make_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2, pad_value: 
     return grid
 
 
+def show_grid(images: torch.Tensor, nrow: int = 8, title: str | None = None, labels: Sequence[str] | None = None,
+              scale: float = 1.0) -> None:
+    """Show a batch as a grid in a notebook (matplotlib), ``scale`` inches per image, with an optional
+    title and one label per image drawn in its corner."""
+    import matplotlib.pyplot as plt
+
+    images = _check_images(images)
+    grid = make_grid(images, nrow=nrow).clamp(0.0, 1.0)
+    nrow = max(1, min(nrow, images.shape[0]))
+    rows = (images.shape[0] + nrow - 1) // nrow
+    plt.figure(figsize=(scale * nrow, scale * rows + 0.4), dpi=100)
+    plt.imshow(grid.permute(1, 2, 0).numpy())
+    plt.axis("off")
+    if labels is not None:
+        if len(labels) != images.shape[0]:
+            raise ValueError(f"got {len(labels)} labels for {images.shape[0]} images")
+        step = grid.shape[2] / nrow
+        for i, label in enumerate(labels):
+            plt.text((i % nrow) * step + 4, (i // nrow) * step + 12, label, color="white", fontsize=8,
+                     bbox={"facecolor": "black", "alpha": 0.6, "pad": 1})
+    if title:
+        plt.title(title)
+    plt.show()
+
+
 def upscale(images: torch.Tensor, factor: int) -> torch.Tensor:
     """Nearest-neighbour enlargement, so small images stay crisp when shown."""
     return images.repeat_interleave(factor, dim=-2).repeat_interleave(factor, dim=-1) if factor > 1 else images

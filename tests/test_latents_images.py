@@ -65,3 +65,31 @@ def test_save_image_is_atomic_and_checks_shapes(tmp_path):
     with pytest.raises(ValueError, match="images must be"):
         save_image(torch.rand(2, 5, 8, 8), tmp_path / "bad.png")
     assert not (tmp_path / "bad.png").exists()
+
+
+def test_show_grid_draws_one_titled_figure_with_labels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from latentlab.images import show_grid
+
+    plt.close("all")
+    shown = []
+    original = plt.show
+    plt.show = lambda: shown.append(plt.gcf())
+    try:
+        show_grid(torch.rand(5, 3, 8, 8) * 1.5, nrow=4, title="five", labels=list("abcde"), scale=0.5)
+        show_grid(torch.rand(3, 8, 8))  # one image
+    finally:
+        plt.show = original
+    first = shown[0]
+    assert tuple(first.get_size_inches()) == (2.0, 1.4)  # 4 columns × 2 rows at 0.5 inch, plus room for the title
+    ax = first.axes[0]
+    assert ax.get_title() == "five" and [t.get_text() for t in ax.texts] == list("abcde")
+    assert ax.images[0].get_array().max() <= 1.0  # values clamped into [0, 1]
+    assert tuple(shown[1].get_size_inches()) == (1.0, 1.4)
+    with pytest.raises(ValueError, match="2 labels for 5 images"):
+        show_grid(torch.rand(5, 3, 8, 8), labels=["a", "b"])
+    plt.close("all")

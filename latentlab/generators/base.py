@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 import torch
 from torch import nn
 
 from latentlab.errors import check_latents, check_positive_int, unknown_name_error
 from latentlab.latents import seeded_generator, truncated_normal
+
+
+class JsonConfig:
+    """Mixin of dataclass configs stored as JSON in weight files: tuple fields are written as lists
+    and read back as tuples."""
+
+    def to_json(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, d: dict):
+        tuples = {f.name for f in fields(cls) if isinstance(f.default, tuple)}
+        return cls(**{k: tuple(v) if k in tuples else v for k, v in d.items()})
 
 
 @dataclass(frozen=True)

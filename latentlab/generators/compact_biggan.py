@@ -15,20 +15,20 @@ that way, so the generator spends its capacity on shapes rather than on flat col
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from latentlab.generators.base import Generator, SplitGenerator
+from latentlab.generators.base import Generator, JsonConfig, SplitGenerator
 from latentlab.generators.region import resize_mask
 
 OUTPUTS = ("rgb", "layered")
 
 
 @dataclass
-class CompactBigGANConfig:
+class CompactBigGANConfig(JsonConfig):
     """Architecture of a :class:`CompactBigGAN` (also used to rebuild shipped weights)."""
 
     class_names: tuple[str, ...] = ("circle", "square", "triangle", "star", "heart")
@@ -43,18 +43,6 @@ class CompactBigGANConfig:
     def resolution(self) -> int:
         return 4 * 2 ** (len(self.channels) - 1)
 
-    def to_json(self) -> dict:
-        d = asdict(self)
-        d["class_names"] = list(self.class_names)
-        d["channels"] = list(self.channels)
-        return d
-
-    @classmethod
-    def from_json(cls, d: dict) -> CompactBigGANConfig:
-        d = dict(d)
-        d["class_names"] = tuple(d["class_names"])
-        d["channels"] = tuple(d["channels"])
-        return cls(**d)
 
 
 def _sn(module: nn.Module, on: bool) -> nn.Module:

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from latentlab.generators.base import SplitGenerator
+from latentlab.generators.base import JsonConfig, SplitGenerator
 from latentlab.generators.region import resize_mask
 from latentlab.generators.style import StyleGenerator
 
@@ -33,7 +33,7 @@ _LRELU_GAIN = math.sqrt(2.0)
 
 
 @dataclass
-class CompactStyleGANConfig:
+class CompactStyleGANConfig(JsonConfig):
     """Architecture of a :class:`CompactStyleGAN` (also used to rebuild shipped weights)."""
 
     class_names: tuple[str, ...] = ("circle", "square", "triangle", "star", "heart")
@@ -50,18 +50,6 @@ class CompactStyleGANConfig:
     def resolution(self) -> int:
         return 4 * 2 ** (len(self.channels) - 1)
 
-    def to_json(self) -> dict:
-        d = asdict(self)
-        d["class_names"] = list(self.class_names)
-        d["channels"] = list(self.channels)
-        return d
-
-    @classmethod
-    def from_json(cls, d: dict) -> CompactStyleGANConfig:
-        d = dict(d)
-        d["class_names"] = tuple(d["class_names"])
-        d["channels"] = tuple(d["channels"])
-        return cls(**d)
 
 
 class EqualLinear(nn.Module):

@@ -38,7 +38,7 @@ code("""
 import torch
 import matplotlib.pyplot as plt
 import latentlab
-from latentlab import load_generator, load_probe, make_grid
+from latentlab import load_generator, load_probe, show_grid as show
 
 torch.set_num_threads(2)
 if USE_PRETRAINED:
@@ -52,12 +52,6 @@ else:
     ROW_CLASSES = G.class_names
     TRUNCATION_CLASS, WALK_CLASS, MIX_FROM, MIX_TO = "star", "heart", "circle", "star"
 
-def show(images, nrow=8, title=None, scale=1.0):
-    grid = make_grid(images, nrow=nrow).permute(1, 2, 0)
-    plt.figure(figsize=(scale * nrow, scale * images.shape[0] / nrow + 0.4), dpi=80)
-    plt.imshow(grid); plt.axis("off")
-    if title: plt.title(title)
-    plt.show()
 
 print("classes:", G.class_names if len(G.class_names) <= 10 else f"{len(G.class_names)} ImageNet classes")
 print("latent dimension:", G.latent_dim, "| resolution:", G.resolution)

@@ -38,8 +38,7 @@ USE_PRETRAINED = False
 """)
 code("""
 import torch
-import matplotlib.pyplot as plt
-from latentlab import load_generator, make_grid, render_shapes
+from latentlab import load_generator, render_shapes, show_grid as show
 from latentlab.assessors import Brightness, ClassProbability, HueCloseness, ObjectSize, ProbeFactor, Redness
 from latentlab.assessors.clip import CLIPAssessor, similarity_matrix
 
@@ -51,17 +50,6 @@ if USE_PRETRAINED:
 else:
     CLIP = "shapes-clip"   # embedded; every CLIPAssessor loads it from the package
 
-def show(images, nrow=8, title=None, labels=None, scale=1.0):
-    grid = make_grid(images, nrow=nrow).permute(1, 2, 0)
-    plt.figure(figsize=(scale * 1.3 * nrow, scale * 1.3 * ((len(images) + nrow - 1) // nrow) + 0.4))
-    plt.imshow(grid); plt.axis("off")
-    if labels is not None:
-        step = grid.shape[1] / nrow
-        for i, label in enumerate(labels):
-            plt.text((i % nrow) * step + 4, (i // nrow) * step + 12, label, color="white", fontsize=8,
-                     bbox=dict(facecolor="black", alpha=0.6, pad=1))
-    if title: plt.title(title)
-    plt.show()
 
 batch = render_shapes(8, seed=7)
 show(batch.images, title="eight renders of the Shapes world")

@@ -44,7 +44,7 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Image, display
 
-from latentlab import make_grid
+from latentlab import make_grid, show_grid as show
 from latentlab.data import SHAPES, ShapesDataset, render, sample_factors
 from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
 from latentlab.training.discriminator import ProjectionDiscriminator
@@ -65,11 +65,6 @@ def real_batches(batch_size):
             index += 1
     return stream
 
-def show(images, nrow=8, title=None, scale=0.7):
-    plt.figure(figsize=(scale * nrow, scale * ((len(images) + nrow - 1) // nrow) + 0.4), dpi=80)
-    plt.imshow(make_grid(images.cpu(), nrow=nrow).permute(1, 2, 0)); plt.axis("off")
-    if title: plt.title(title)
-    plt.show()
 
 images, classes = next(real_batches(40)(0))
 show(images[classes.argsort()], title="real Shapes renders, sorted by class: " + ", ".join(SHAPES))

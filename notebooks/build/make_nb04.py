@@ -38,7 +38,7 @@ USE_PRETRAINED = False
 code("""
 import torch
 import matplotlib.pyplot as plt
-from latentlab import load_generator, make_grid
+from latentlab import load_generator, show_grid as show
 from latentlab.assessors.clip import CLIPAssessor
 from latentlab.methods import evolve
 
@@ -57,12 +57,6 @@ else:
     SEARCH = {}                             # the default for a conditional generator: z plus class logits
     GENERATIONS, POPULATION, SNAPSHOTS = 12, 16, (1, 5, 12)
 
-def show(images, nrow=8, title=None, scale=1.0):
-    grid = make_grid(images, nrow=nrow).permute(1, 2, 0)
-    plt.figure(figsize=(scale * 1.3 * nrow, scale * 1.3 * ((len(images) + nrow - 1) // nrow) + 0.4))
-    plt.imshow(grid); plt.axis("off")
-    if title: plt.title(title)
-    plt.show()
 """)
 md("""
 ## 1. Three optimizers, one interface

@@ -42,7 +42,7 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from latentlab import load_generator, make_grid
+from latentlab import load_generator, make_grid, show_grid as show
 from latentlab.assessors import Brightness, Centeredness, Colorfulness, IntensityEntropy, ObjectSize, ProbeFactor, Squareness
 from latentlab.methods import (Direction, estimate_trajectories, fit_factor, ganalyze, get_transformation, invert,
                                pca_directions, plot_sweeps, sefa_directions, sweep_direction)
@@ -52,14 +52,6 @@ if USE_PRETRAINED:
     G = load_generator("biggan-deep-128", device="cuda")
 else:
     G = load_generator("shapes-biggan")  # embedded weights, verified by checksum
-
-
-def show(images, nrow=8, title=None, scale=0.9):
-    grid = make_grid(images.detach().clamp(0, 1).cpu(), nrow=nrow).permute(1, 2, 0)
-    plt.figure(figsize=(scale * nrow, scale * images.shape[0] / nrow + 0.4), dpi=80)
-    plt.imshow(grid); plt.axis("off")
-    if title: plt.title(title, fontsize=9)
-    plt.show()
 
 
 print("latent dimension:", G.latent_dim, "| resolution:", G.resolution)

@@ -50,7 +50,7 @@ from torch_fidelity.metric_isc import isc_features_to_metric
 from torch_fidelity.metric_kid import kid_features_to_metric
 from torch_fidelity.metric_prc import prc_features_to_metric
 
-from latentlab import load_generator, make_grid
+from latentlab import load_generator, show_grid as show
 from latentlab.metrics.fidelity import to_uint8
 
 torch.manual_seed(0)
@@ -125,13 +125,6 @@ def generate(n, psi, seed):
         blocks.append(G(z, classes[start:start + 100].to(G.device)).cpu())
     return torch.cat(blocks), classes
 
-
-def show(images, nrow=8, title=None, scale=1.0):
-    grid = make_grid(images.cpu(), nrow=nrow).permute(1, 2, 0)
-    plt.figure(figsize=(scale * nrow, scale * ((len(images) + nrow - 1) // nrow) + 0.4), dpi=80)
-    plt.imshow(grid); plt.axis("off")
-    if title: plt.title(title)
-    plt.show()
 
 real_a, labels_a = real_images(N_POOL, part=0)    # the reference set
 real_b, _ = real_images(N_POOL, part=1)           # a second real set, to measure real against real

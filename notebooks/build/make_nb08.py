@@ -41,11 +41,10 @@ code("""
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from latentlab import load_generator, make_grid
+from latentlab import load_generator, show_grid as show
 from latentlab.widgets import ClassMixer, LatentWalk, TruncationExplorer
 
 torch.set_num_threads(2)
@@ -57,12 +56,6 @@ else:
     G = load_generator("shapes-biggan")   # embedded, 64×64, five shape classes
     WALK_CLASS, MIX_FROM, MIX_TO = "heart", "circle", "square"
 
-def show(images, nrow=8, title=None, scale=1.0):
-    grid = make_grid(images.cpu(), nrow=nrow).permute(1, 2, 0)
-    plt.figure(figsize=(scale * nrow, scale * ((len(images) + nrow - 1) // nrow) + 0.4), dpi=80)
-    plt.imshow(grid); plt.axis("off")
-    if title: plt.title(title)
-    plt.show()
 
 print(f"{len(G.class_names)} classes, latent dimension {G.latent_dim}, {G.resolution}×{G.resolution} pixels")
 """)

@@ -42,7 +42,7 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from latentlab import load_generator, make_grid
+from latentlab import load_generator, show_grid as show
 from latentlab.widgets import StyleMixer
 
 torch.set_num_threads(2)
@@ -53,12 +53,6 @@ if USE_PRETRAINED:
 else:
     G = load_generator("shapes-stylegan")   # embedded, 64×64, five shape classes
 
-def show(images, nrow=8, title=None, scale=1.0):
-    grid = make_grid(images.cpu(), nrow=nrow).permute(1, 2, 0)
-    plt.figure(figsize=(scale * nrow, scale * ((len(images) + nrow - 1) // nrow) + 0.4), dpi=80)
-    plt.imshow(grid); plt.axis("off")
-    if title: plt.title(title)
-    plt.show()
 
 print(f"z: {G.latent_dim} · w: {G.w_dim} · W+: {G.num_ws} styles at resolutions {G.layer_resolutions}")
 """)
