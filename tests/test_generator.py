@@ -108,3 +108,24 @@ def test_layered_output_composites_one_object_colour(tiny_generator):
         background = g(z, y)
         g.object_colour.bias += 1.0
         assert torch.allclose(g(z, y), background, atol=1e-5)
+
+
+def test_layers_composite_to_the_image_with_class_in_stem_and_colour_mlp():
+    torch.manual_seed(0)
+    cfg = CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8, 8), class_in_stem=True, colour_hidden=8)
+    g = CompactBigGAN(cfg).eval()
+    _contract(g)
+    z, y = g.sample_latents(4, seed=1), g.sample_classes(4, seed=1)
+    background, alpha, colour = g.layers(z, y)
+    assert background.shape == (4, 3, 32, 32) and alpha.shape == (4, 1, 32, 32) and colour.shape == (4, 3, 1, 1)
+    assert torch.allclose(g(z, y), background + alpha * (colour - background), atol=1e-6)
+    # the stem sees the class: same z, another class, other stem features
+    assert not torch.allclose(g.split("stem").f(z, y), g.split("stem").f(z, (y + 1) % 5))
+    assert CompactBigGANConfig.from_json(cfg.to_json()) == cfg
+
+
+def test_layers_need_a_layered_generator():
+    g = CompactBigGAN(CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8), output="rgb"))
+    with pytest.raises(ValueError, match="output='layered'"):
+        g.layers(g.sample_latents(2, seed=0), g.sample_classes(2, seed=0))
+

@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from latentlab.data import SHAPES, ShapesDataset, hue_distance, render, render_shapes, sample_factors
+from latentlab.data import (SHAPES, LatentFactorMap, ShapesDataset, hue_distance, render, render_layers, render_shapes,
+                            sample_factors)
 from latentlab.data.colours import COLOURS, rgb_to_hue
 
 
@@ -117,3 +118,48 @@ def test_bad_factors_fail_clearly(kwargs, match):
 def test_bad_sizes_fail_clearly(n):
     with pytest.raises(ValueError, match="positive integer"):
         render_shapes(n, seed=0)
+
+
+def test_render_layers_composite_to_the_render():
+    factors = sample_factors(6, seed=2)
+    background, alpha, colour = render_layers(factors)
+    images, masks = render(factors)
+    assert torch.allclose(background + alpha * (colour - background), images, atol=1e-6)
+    assert torch.equal(alpha, masks) and colour.shape == (6, 3, 1, 1)
+
+
+def test_latent_factors_follow_the_world_distribution():
+    """Factors read off Gaussian latents are distributed as sample_factors draws them."""
+    factor_map = LatentFactorMap(120, 24, seed=0)
+    z, shape = torch.randn(20000, 120, generator=torch.Generator().manual_seed(0)), torch.randint(5, (20000,))
+    read, drawn = factor_map(z, shape), sample_factors(20000, seed=1)
+    assert torch.equal(read.shape, shape)
+    for name in ("hue", "x", "y", "scale", "rotation", "bg_hue", "bg_brightness", "bg_angle", "bg_phase"):
+        a, b = getattr(read, name).sort().values, getattr(drawn, name).sort().values
+        spread = (b[-1] - b[0]).item()
+        assert (a - b).abs().mean().item() < 0.02 * spread, name  # 1-D Wasserstein distance, relative
+    gap = hue_distance(read.hue, read.bg_hue)
+    assert gap.min() >= 60 / 360 - 1e-4
+    # deterministic, and different seeds rotate the latent differently
+    assert torch.equal(factor_map(z[:5], shape[:5]).x, LatentFactorMap(120, 24, seed=0)(z[:5], shape[:5]).x)
+    assert not torch.allclose(LatentFactorMap(120, 24, seed=1)(z[:5], shape[:5]).x, read.x[:5])
+
+
+def test_truncated_latents_pull_bounded_factors_to_their_median_but_keep_hues():
+    factor_map = LatentFactorMap(120, 24, seed=0)
+    z = torch.randn(5000, 120, generator=torch.Generator().manual_seed(0))
+    shape = torch.zeros(5000, dtype=torch.long)
+    full, truncated = factor_map(z, shape), factor_map(z.clamp(-0.3, 0.3), shape)
+    assert truncated.scale.std() < 0.5 * full.scale.std()
+    assert (truncated.hue * 8).floor().unique().numel() == 8  # every eighth of the hue circle still occurs
+
+
+@pytest.mark.parametrize("z, shape, match", [
+    (torch.zeros(2, 100), torch.zeros(2), r"\[N, 120\]"),
+    (torch.zeros(2, 120), torch.tensor([0, 9]), "0..4"),
+])
+def test_latent_factor_map_bad_inputs(z, shape, match):
+    with pytest.raises(ValueError, match=match):
+        LatentFactorMap(120, 24)(z, shape)
+    with pytest.raises(ValueError, match="at least 9"):
+        LatentFactorMap(40, 4)

@@ -117,3 +117,45 @@ def test_mixed_precision_modes():
     assert autocast_dtype("auto") in (None, torch.bfloat16)
     with pytest.raises(ValueError, match="'auto', 'bf16', 'off'"):
         autocast_dtype("fp8")
+
+
+def _paired_tiny():
+    from latentlab.data import LatentFactorMap, render_layers
+
+    torch.manual_seed(0)
+    config = CompactBigGANConfig(latent_dim=40, embed_dim=8, channels=(32, 16, 8, 8), spectral_norm=True,
+                                 class_in_stem=True, colour_hidden=16)
+    g = CompactBigGAN(config)
+    factor_map = LatentFactorMap(40, 10, seed=0)
+
+    def loss(gen, z, y):
+        background, alpha, colour = render_layers(factor_map(z, y), size=32)
+        images = gen(z, y)
+        return (images - (background + alpha * (colour - background))).abs().mean(), images
+
+    return g, ProjectionDiscriminator(len(SHAPES), channels=(8, 16, 16, 16)), loss
+
+
+def test_paired_training_runs_without_discriminator_until_adversarial_start(tmp_path):
+    g, d, loss = _paired_tiny()
+    d_before = {k: v.clone() for k, v in d.state_dict().items()}
+    config = GANTrainConfig(steps=3, batch_size=8, log_every=1, ema_start=0, adversarial_start=2, lr_g=1e-3)
+    train_gan(g, d, _batches(), config, tmp_path, n_classes=len(SHAPES), reconstruction=loss, progress=False)
+    lines = [json.loads(x) for x in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert ["loss_d" in r for r in lines] == [False, False, True]
+    assert all(r["loss_rec"] > 0 for r in lines)
+    assert any(not torch.equal(v, d_before[k]) for k, v in d.state_dict().items())  # D trained at step 3 only
+
+
+def test_paired_loss_falls_with_training(tmp_path):
+    g, d, loss = _paired_tiny()
+    config = GANTrainConfig(steps=40, batch_size=16, log_every=1, ema_start=0, adversarial_start=40, lr_g=2e-3)
+    train_gan(g, d, _batches(), config, tmp_path, n_classes=len(SHAPES), reconstruction=loss, progress=False)
+    rec = [json.loads(x)["loss_rec"] for x in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert sum(rec[-5:]) / 5 < 0.6 * sum(rec[:5]) / 5
+
+
+def test_adversarial_start_needs_a_reconstruction_loss(tmp_path):
+    g, d = _tiny()
+    with pytest.raises(ValueError, match="adversarial_start=5 needs a reconstruction loss"):
+        train_gan(g, d, _batches(), GANTrainConfig(steps=1, adversarial_start=5), tmp_path, n_classes=len(SHAPES))

@@ -190,18 +190,23 @@ def _coverage(f: ShapeFactors, u: torch.Tensor, v: torch.Tensor, size: int) -> t
     return coverage
 
 
-def render(factors: ShapeFactors, size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
-    """Render ``factors`` to images [N, 3, size, size] and masks [N, 1, size, size] in [0, 1]."""
+def render_layers(factors: ShapeFactors, size: int = 64) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The layers an image is composited from: background [N, 3, size, size], object coverage
+    [N, 1, size, size] and object colour [N, 3, 1, 1], all in [0, 1]."""
     size = check_positive_int("size", size)
     centres = (torch.arange(size, dtype=torch.float32) + 0.5) / size
     v, u = centres[None, :, None], centres[None, None, :]
     alpha = _coverage(factors, u, v, size)  # [N, H, W]
     background = _background(factors, u.expand_as(alpha), v.expand_as(alpha))
-    n = len(factors)
-    ones = torch.ones(n)
-    obj = hsv_to_rgb(factors.hue, OBJECT_SATURATION * ones, OBJECT_VALUE * ones).T[:, :, None, None]  # [N, 3, 1, 1]
-    alpha = alpha[:, None]
-    return torch.lerp(background, obj.expand_as(background), alpha), alpha
+    ones = torch.ones(len(factors))
+    colour = hsv_to_rgb(factors.hue, OBJECT_SATURATION * ones, OBJECT_VALUE * ones).T[:, :, None, None]
+    return background, alpha[:, None], colour
+
+
+def render(factors: ShapeFactors, size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Render ``factors`` to images [N, 3, size, size] and masks [N, 1, size, size] in [0, 1]."""
+    background, alpha, colour = render_layers(factors, size)
+    return torch.lerp(background, colour.expand_as(background), alpha), alpha
 
 
 def render_shapes(n: int, seed: int | None = None, *, size: int = 64, **chosen: FactorValue) -> ShapesBatch:

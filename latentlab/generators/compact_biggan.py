@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from latentlab.errors import check_latents
 from latentlab.generators.base import Generator, JsonConfig, SplitGenerator
 from latentlab.generators.region import resize_mask
 
@@ -36,6 +37,8 @@ class CompactBigGANConfig(JsonConfig):
     embed_dim: int = 32  # shared class embedding
     channels: tuple[int, ...] = (256, 128, 64, 32, 16)  # 4×4 stem, then one per up-block
     output: str = "layered"  # "rgb": one conv to RGB; "layered": background + alpha-composited object
+    class_in_stem: bool = False  # the stem also sees the class embedding (as in BigGAN-deep)
+    colour_hidden: int = 0  # hidden width of the object-colour head ("layered"); 0: one linear layer
     spectral_norm: bool = False  # on while training; folded into the weights when shipped
     extra: dict = field(default_factory=dict)
 
@@ -112,7 +115,8 @@ class CompactBigGAN(Generator):
         c0 = config.channels[0]
         self.shared = nn.Linear(len(self.class_names), config.embed_dim, bias=False)  # class embedding
         nn.init.normal_(self.shared.weight, std=1.0)
-        self.stem = _sn(_orthogonal(nn.Linear(self.chunk, c0 * 16)), sn)
+        stem_in = self.chunk + (config.embed_dim if config.class_in_stem else 0)
+        self.stem = _sn(_orthogonal(nn.Linear(stem_in, c0 * 16)), sn)
         cond_dim = config.embed_dim + self.chunk
         self.blocks = nn.ModuleList(
             GBlock(cin, cout, cond_dim, sn) for cin, cout in zip(config.channels[:-1], config.channels[1:])
@@ -122,7 +126,9 @@ class CompactBigGAN(Generator):
         self.out_bn = nn.BatchNorm2d(config.channels[-1])
         self.out_conv = _sn(_orthogonal(nn.Conv2d(config.channels[-1], 3 if config.output == "rgb" else 4, 3, padding=1)), sn)
         if config.output == "layered":
-            self.object_colour = _sn(_orthogonal(nn.Linear(cond_dim + self.chunk, 3)), sn)
+            colour_in, hidden = cond_dim + stem_in, config.colour_hidden
+            self.object_colour = (_sn(_orthogonal(nn.Linear(colour_in, 3)), sn) if not hidden else nn.Sequential(
+                _sn(_orthogonal(nn.Linear(colour_in, hidden)), sn), nn.ReLU(), _sn(_orthogonal(nn.Linear(hidden, 3)), sn)))
         # channels-last convolution weights keep every feature map channels-last, where CPU
         # convolutions and nearest upsampling run about twice as fast as in NCHW
         self.to(memory_format=torch.channels_last)
@@ -131,7 +137,8 @@ class CompactBigGAN(Generator):
     def _conditions(self, z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         chunks = z.split(self.chunk, dim=1)
         embed = self.shared(y)  # y: soft class vectors [N, C]
-        return chunks[0], [torch.cat([embed, c], dim=1) for c in chunks[1:]]
+        stem = torch.cat([chunks[0], embed], dim=1) if self.config.class_in_stem else chunks[0]
+        return stem, [torch.cat([embed, c], dim=1) for c in chunks[1:]]
 
     def _features(self, z: torch.Tensor, y: torch.Tensor, upto: int, conditions=None) -> torch.Tensor:
         z0, conds = conditions or self._conditions(z, y)
@@ -149,13 +156,31 @@ class CompactBigGAN(Generator):
         out = self.out_conv(F.relu(self.out_bn(h)))
         if self.config.output == "rgb":
             return ((torch.tanh(out) + 1.0) / 2.0).contiguous()
-        # layered: a background image and an object of one colour, alpha-composited
+        background, alpha, colour = self._layers(out, z0, conds, regions)
+        return (background + alpha * (colour - background)).contiguous()
+
+    def _layers(self, out: torch.Tensor, z0: torch.Tensor, conds: list[torch.Tensor], regions=()) -> tuple[torch.Tensor, ...]:
+        """Background [N, 3, H, W], object alpha [N, 1, H, W] and object colour [N, 3, 1, 1] (or a map with regions)."""
         background = (torch.tanh(out[:, :3]) + 1.0) / 2.0
         alpha = torch.sigmoid(out[:, 3:])
         colour = self._object_colour(z0, conds)
         for c, m in regions:  # the object's colour, too, comes from each region's own latents
             colour = colour + resize_mask(m, out.shape[-2:]) * (self._object_colour(*c) - colour)
-        return (background + alpha * (colour - background)).contiguous()
+        return background, alpha, colour
+
+    def layers(self, z: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The layers a ``"layered"`` generator composites: background, object alpha, object colour.
+
+        ``G(z, y) == background + alpha · (colour − background)``.
+        """
+        if self.config.output != "layered":
+            raise ValueError(f"layers() needs output='layered'; this generator has output={self.config.output!r}")
+        check_latents(z, self.latent_dim)
+        y = self._check_classes(z, y)
+        conditions = self._conditions(z, y)
+        z0, conds = conditions
+        h = self._features(z, y, len(self.blocks), conditions)
+        return self._layers(self.out_conv(F.relu(self.out_bn(h))), z0, conds)
 
     def _object_colour(self, z0: torch.Tensor, conds: list[torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(self.object_colour(torch.cat([z0, conds[-1]], dim=1)))[:, :, None, None]  # [N, 3, 1, 1]

@@ -5,7 +5,10 @@ generator update (−D(G(z, y))), each optionally accumulated over several batch
 EMA copy of G is updated. With ``aux_class_weight`` > 0 the discriminator also classifies
 real images (cross-entropy) and the generator is asked to make images it classifies as their
 conditioning class — the auxiliary classifier of AC-GAN (Odena et al., 2017), which makes
-class conditioning take hold early in short runs. State is saved atomically every ``checkpoint_every`` steps, so an
+class conditioning take hold early in short runs. With a ``reconstruction`` loss the generator
+is also asked to render a known target for each latent (paired training, as in
+pix2pix's L1 + GAN); ``adversarial_start`` steps of it alone may come before the discriminator
+joins. State is saved atomically every ``checkpoint_every`` steps, so an
 interrupted run resumes where it stopped.
 """
 
@@ -42,6 +45,8 @@ class GANTrainConfig:
     ema_decay: float = 0.999
     ema_start: int = 1000  # EMA copies G exactly before this step
     aux_class_weight: float = 0.0  # weight of the auxiliary classification losses (needs a D with a class head)
+    adversarial_weight: float = 1.0  # weight of G's adversarial loss (with a reconstruction loss)
+    adversarial_start: int = 0  # steps of reconstruction alone (no discriminator) before the adversarial game
     seed: int = 0
     threads: int = 2
     mixed_precision: str = "auto"  # "auto" (bf16 where the device runs it natively), "bf16" or "off"
@@ -68,6 +73,7 @@ def train_gan(
     n_classes: int,
     sample: Callable[[nn.Module, int], torch.Tensor] | None = None,
     on_log: Callable[[dict, nn.Module], None] | None = None,
+    reconstruction: Callable[[nn.Module, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None,
     progress: bool = True,
     device: str | torch.device = "cpu",
 ) -> EMA:
@@ -79,12 +85,16 @@ def train_gan(
     Writes ``state.pt`` (resumable), ``log.jsonl`` (losses) and ``samples/step_*.png`` under
     ``out_dir``; returns the EMA of the generator. Ctrl-C saves the state and returns.
     ``on_log(record, ema_generator)`` is called with every logged record (live plots);
+    ``reconstruction(generator, z, y)`` (class indices ``y``) returns a paired loss and the
+    images it generated (they also go to the discriminator);
     ``progress=False`` hides the progress bar; ``device`` runs the models there (the real
     batches are moved to it).
     """
     out = Path(out_dir)
     (out / "samples").mkdir(parents=True, exist_ok=True)
     device = torch.device(device)
+    if config.adversarial_start > 0 and reconstruction is None:
+        raise ValueError(f"adversarial_start={config.adversarial_start} needs a reconstruction loss to train on first")
     if config.aux_class_weight > 0 and not getattr(discriminator, "n_aux_classes", 0):
         raise ValueError(f"aux_class_weight={config.aux_class_weight} needs a discriminator with a class head "
                          "(ProjectionDiscriminator(..., aux_classifier=True))")
@@ -139,8 +149,9 @@ def train_gan(
     try:
         with open(out / "log.jsonl", "a") as log:
             while step < config.steps:
+                adversarial = step >= config.adversarial_start
                 # 1. discriminator: hinge loss, real vs generated
-                for _ in range(config.d_steps):
+                for _ in range(config.d_steps if adversarial else 0):
                     opt_d.zero_grad(set_to_none=True)
                     for _ in range(config.accumulate):
                         real, y_real = next(batches)
@@ -162,22 +173,32 @@ def train_gan(
                 for _ in range(config.accumulate):
                     z, y = noise(config.batch_size)
                     with autocast():
-                        d_gen, aux_gen = score(generator(z, F.one_hot(y, n_classes).float()), y)
-                    loss_g = -d_gen.mean()
-                    if aux_gen is not None:
-                        loss_g = loss_g + config.aux_class_weight * aux_gen
+                        if reconstruction is None:
+                            loss_rec, images = None, generator(z, F.one_hot(y, n_classes).float())
+                        else:
+                            loss_rec, images = reconstruction(generator, z, y)
+                        loss_g = torch.zeros((), device=device) if loss_rec is None else loss_rec.float()
+                        if adversarial:
+                            d_gen, aux_gen = score(images, y)
+                            loss_g = loss_g - config.adversarial_weight * d_gen.mean()
+                            if aux_gen is not None:
+                                loss_g = loss_g + config.aux_class_weight * aux_gen
                     (loss_g / config.accumulate).backward()
                 opt_g.step()
                 step += 1
                 ema.update(generator, step)
                 bar.update(1)
                 if step % config.log_every == 0:
-                    record = {"step": step, "loss_d": round(loss_d.item(), 4), "loss_g": round(loss_g.item(), 4),
-                              "d_real": round(d_real.mean().item(), 4), "d_fake": round(d_fake.mean().item(), 4),
-                              "seconds": round(time.perf_counter() - started, 1)}
+                    record = {"step": step, "loss_g": round(loss_g.item(), 4)}
+                    if adversarial:
+                        record.update(loss_d=round(loss_d.item(), 4), d_real=round(d_real.mean().item(), 4),
+                                      d_fake=round(d_fake.mean().item(), 4))
+                    if loss_rec is not None:
+                        record["loss_rec"] = round(loss_rec.item(), 4)
+                    record["seconds"] = round(time.perf_counter() - started, 1)
                     log.write(json.dumps(record) + "\n")
                     log.flush()
-                    bar.set_postfix(loss_d=record["loss_d"], loss_g=record["loss_g"])
+                    bar.set_postfix({k: v for k, v in record.items() if k.startswith("loss")})
                     if on_log is not None:
                         on_log(record, ema.shadow)
                 if sample is not None and (step % config.sample_every == 0 or step == config.steps):
