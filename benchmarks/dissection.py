@@ -2,7 +2,7 @@
 
     python -m benchmarks.dissection [--quick]
 
-On ``shapes-biggan`` at ``block3``: units are ranked on one set of samples (seed 0) for the
+On ``shapes-biggan`` at ``block4``: units are ranked on one set of samples (seed 0) for the
 concepts ``object`` (IoU with the probe's object mask) and ``background_brightness``
 (correlation), then switched off (to zero) on held-out samples (seed 1), top-k against k random
 units of the same layer (the control), for k = 1 … 16. Writes ``benchmarks/results/dissection.json``
@@ -16,7 +16,7 @@ from benchmarks._report import RESULTS, parse_args, print_table, write_results
 from latentlab.methods import causal_sweep, rank_units, record_units
 from latentlab.zoo import load_generator, load_probe
 
-LAYER = "block3"
+LAYER = "block4"
 CONCEPTS = ("object", "background_brightness")
 
 

@@ -23,7 +23,7 @@ from latentlab.methods.dissection import (
     record_units,
 )
 
-LAYER = "block3"  # 32 units at 32×32; block2's object units are weaker when ablated to 0
+LAYER = "block4"  # 16 units at 64×64, where switching a few off removes the object
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def objects(recording, shipped_probe):
 def test_recording_is_reproducible_from_the_seed(shipped_generator):
     g = shipped_generator
     a, b = record_units(g, LAYER, n=5, seed=3, batch_size=2), record_units(g, LAYER, n=5, seed=3)
-    assert a.features.shape == (5, 32, 32, 32) and a.images.shape == (5, 3, 64, 64) and a.n_units == 32
+    assert a.features.shape == (5, 16, 64, 64) and a.images.shape == (5, 3, 64, 64) and a.n_units == 16
     assert torch.equal(a.latents, b.latents) and torch.equal(a.classes, b.classes)
     assert torch.allclose(a.features, b.features, atol=1e-5) and torch.allclose(a.images, b.images, atol=1e-5)
     with torch.no_grad():
@@ -52,12 +52,12 @@ def test_recording_is_reproducible_from_the_seed(shipped_generator):
 
 def test_object_units_match_the_object_far_better_than_random_units(objects, recording):
     assert isinstance(objects, UnitRanking) and objects.method == "iou" and objects.layer == LAYER
-    assert len(objects.units) == 32 and sorted(objects.units.tolist()) == list(range(32))
+    assert len(objects.units) == 16 and sorted(objects.units.tolist()) == list(range(16))
     assert torch.all(objects.scores[:-1] >= objects.scores[1:])  # best first
-    random_units = torch.randperm(32, generator=torch.Generator().manual_seed(0))[:8]
+    random_units = torch.randperm(16, generator=torch.Generator().manual_seed(0))[:8]
     random_mean = float(torch.stack([torch.tensor(objects.score(int(u))) for u in random_units]).mean())
     top = objects.scores[:3]
-    assert top.min() > 0.45 and top.min() > 2 * objects.mean_score and top.min() > random_mean + 0.2, (objects.table(5), random_mean)
+    assert top.min() > 0.45 and top.min() > objects.mean_score + 0.2 and top.min() > random_mean + 0.2, (objects.table(5), random_mean)
     assert objects.top(3) == objects.units[:3].tolist() and objects.score(objects.top(1)[0]) == pytest.approx(float(top[0]))
     # GAN dissection's 0.99 quantile caps the IoU at 0.01 / object area (~0.07 here)
     assert rank_units(recording, "object", quantile=0.99).scores[0] < 0.1
@@ -101,9 +101,9 @@ def test_intervene_edits_the_split_features(shipped_generator, recording):
     assert torch.allclose(intervene(g, z, y, LAYER, units, "insert", recording=recording),
                           intervene(g, z, y, LAYER, units, "insert", value=high), atol=1e-6)
     region = torch.zeros(64, 64)
-    region[:32] = 1  # top half → top 16 rows of the 32×32 map
+    region[:32] = 1  # top half → top 32 rows of the 64×64 map
     edited = edit_features(w, units, "insert", torch.tensor([7.0, 7.0]), region[None, None])
-    assert torch.all(edited[:, units, :16] == 7.0) and torch.equal(edited[:, units, 16:], w[:, units, 16:])
+    assert torch.all(edited[:, units, :32] == 7.0) and torch.equal(edited[:, units, 32:], w[:, units, 32:])
     assert torch.equal(edited[:, [0, 2]], w[:, [0, 2]])
 
 
@@ -146,11 +146,11 @@ def test_any_generator_with_spatial_layers():
 def test_bad_input(shipped_generator, recording, objects):
     g = shipped_generator
     z, y = recording.latents[:1], recording.classes[:1]
-    with pytest.raises(ValueError, match=r"unknown layer 'blok3'.*Did you mean 'block3'"):
-        record_units(g, "blok3", n=2)
+    with pytest.raises(ValueError, match=r"unknown layer 'blok4'.*Did you mean 'block4'"):
+        record_units(g, "blok4", n=2)
     with pytest.raises(ValueError, match=r"unknown layer 'blok3'"):
         intervene(g, z, y, "blok3", [0])
-    with pytest.raises(ValueError, match=r"unit 40 is out of range: valid units of layer 'block3' are 0\.\.31"):
+    with pytest.raises(ValueError, match=r"unit 40 is out of range: valid units of layer 'block4' are 0\.\.15"):
         intervene(g, z, y, LAYER, [3, 40])
     with pytest.raises(ValueError, match=r"unit -1 is out of range"):
         causal_effect(g, recording, [-1])
@@ -161,7 +161,7 @@ def test_bad_input(shipped_generator, recording, objects):
             causal_effect(g, recording, objects, k=k)
         with pytest.raises(ValueError, match="k must be a positive integer"):
             objects.top(k)
-    with pytest.raises(ValueError, match="exceeds the 32 units"):
+    with pytest.raises(ValueError, match="exceeds the 16 units"):
         objects.top(33)
     with pytest.raises(ValueError, match="give k"):
         causal_effect(g, recording, objects)
@@ -177,5 +177,5 @@ def test_bad_input(shipped_generator, recording, objects):
         intervene(g, z, y, LAYER, [0], "insert", region=torch.ones(32, 32))
     with pytest.raises(ValueError, match="n must be a positive integer"):
         record_units(g, LAYER, n=0)
-    with pytest.raises(ValueError, match="ranking is of layer 'block3'"):
+    with pytest.raises(ValueError, match="ranking is of layer 'block4'"):
         causal_effect(g, record_units(g, "block2", n=2), objects, k=1)

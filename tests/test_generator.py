@@ -129,3 +129,62 @@ def test_layers_need_a_layered_generator():
     with pytest.raises(ValueError, match="output='layered'"):
         g.layers(g.sample_latents(2, seed=0), g.sample_classes(2, seed=0))
 
+
+def test_shipped_generator_renders_what_its_latents_stand_for(shipped_generator):
+    """shapes-biggan was trained to render the factors LATENT_FACTORS reads off each latent."""
+    from latentlab.data import render
+    from latentlab.zoo.recipes.shapes_biggan import LATENT_FACTORS
+
+    g = shipped_generator
+    z, y = g.sample_latents(64, seed=11), g.sample_classes(64, seed=11)
+    with torch.no_grad():
+        images = g(z, y)
+    target, mask = render(LATENT_FACTORS(z, y))
+    error = (images - target).abs().mean().item()
+    assert error < 0.03, error
+    # and another latent's render is much further away: the pairing is specific
+    assert (images - target.roll(1, 0)).abs().mean().item() > 3 * error
+
+
+def test_rotation_grid_turns_an_upright_render_into_the_rotated_one():
+    import torch.nn.functional as F
+
+    from latentlab.data import render_layers, sample_factors
+
+    factors = sample_factors(8, seed=3)
+    _, alpha, _ = render_layers(factors)
+    _, upright, _ = render_layers(sample_factors(8, seed=3, rotation=0.0))
+    centre = torch.stack([factors.x, factors.y], 1)
+    rotation = torch.stack([torch.cos(factors.rotation), torch.sin(factors.rotation)], 1)
+    turned = F.grid_sample(upright, CompactBigGAN._rotation_grid(centre, rotation, 64), align_corners=False)
+    assert (turned - alpha).abs().mean() < 0.2 * (upright - alpha).abs().mean()
+    backwards = F.grid_sample(upright, CompactBigGAN._rotation_grid(centre, rotation * torch.tensor([1.0, -1.0]), 64),
+                              align_corners=False)
+    assert (turned - alpha).abs().mean() < 0.2 * (backwards - alpha).abs().mean()
+
+
+def test_rotate_object_turns_only_the_alpha_and_follows_region_edits():
+    torch.manual_seed(0)
+    cfg = CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8, 8), class_in_stem=True, rotate_object=True)
+    g = CompactBigGAN(cfg).eval()
+    _contract(g)
+    z, y = g.sample_latents(3, seed=2), g.sample_classes(3, seed=2)
+    centre, rotation = g.placement(z, y)
+    assert centre.shape == (3, 2) and torch.allclose(rotation.norm(dim=1), torch.ones(3), atol=1e-5)
+    background, alpha, colour = g.layers(z, y)
+    assert torch.allclose(g(z, y), background + alpha * (colour - background), atol=1e-6)
+    with torch.no_grad():  # turning the placement by 90 degrees changes the image
+        g.placement_head[2].bias[2:] += torch.tensor([50.0, 0.0])
+        a0 = g.layers(z, y)[1]
+        g.placement_head[2].bias[2:] += torch.tensor([-100.0, 100.0])
+        a90 = g.layers(z, y)[1]
+    assert not torch.allclose(a0, a90, atol=1e-3)
+    # a region edit that covers everything gives the edit's own image, placement included
+    z2 = g.sample_latents(3, seed=9)
+    full = torch.ones(1, 1, 32, 32)
+    edited = g.synthesize_edits((z, g.class_vectors(y)), [(z2, g.class_vectors(y), full)], "block1")
+    assert torch.allclose(edited, g(z2, y), atol=1e-5)
+    with pytest.raises(ValueError, match="rotate_object"):
+        CompactBigGAN(CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8), rotate_object=False)).placement(z, y)
+    with pytest.raises(ValueError, match="layered"):
+        CompactBigGAN(CompactBigGANConfig(latent_dim=12, channels=(32, 16), output="rgb", rotate_object=True))

@@ -11,7 +11,7 @@ PNG = b"\x89PNG"
 
 @pytest.fixture
 def explorer(shipped_generator, shipped_probe):
-    return UnitsExplorer(shipped_generator, "block3", "object", probe=shipped_probe, n=32, rows=2, seed=0, throttle_s=0)
+    return UnitsExplorer(shipped_generator, "block4", "object", probe=shipped_probe, n=32, rows=2, seed=0, throttle_s=0)
 
 
 def test_starts_on_the_top_object_units(explorer, shipped_probe):
@@ -68,8 +68,8 @@ def test_bad_input(shipped_generator, shipped_probe):
     with pytest.raises(ValueError, match=r"unknown layer 'blok3'"):
         UnitsExplorer(shipped_generator, "blok3", n=4)
     with pytest.raises(ValueError, match=r"unknown concept 'objet'.*Did you mean 'object'"):
-        UnitsExplorer(shipped_generator, "block3", "objet", n=4)
-    explorer = UnitsExplorer(shipped_generator, "block3", probe=shipped_probe, n=8, concepts=["red", "object"], throttle_s=0)
+        UnitsExplorer(shipped_generator, "block4", "objet", n=4)
+    explorer = UnitsExplorer(shipped_generator, "block4", probe=shipped_probe, n=8, concepts=["red", "object"], throttle_s=0)
     s = explorer.state
     assert explorer.concept.options == ("red", "object") and s.concept == "object"
     with pytest.raises(ValueError, match=r"unknown concept 'blue'"):

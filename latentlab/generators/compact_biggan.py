@@ -39,6 +39,7 @@ class CompactBigGANConfig(JsonConfig):
     output: str = "layered"  # "rgb": one conv to RGB; "layered": background + alpha-composited object
     class_in_stem: bool = False  # the stem also sees the class embedding (as in BigGAN-deep)
     colour_hidden: int = 0  # hidden width of the object-colour head ("layered"); 0: one linear layer
+    rotate_object: bool = False  # "layered": draw the object's alpha upright, then turn it about a predicted centre
     spectral_norm: bool = False  # on while training; folded into the weights when shipped
     extra: dict = field(default_factory=dict)
 
@@ -129,6 +130,11 @@ class CompactBigGAN(Generator):
             colour_in, hidden = cond_dim + stem_in, config.colour_hidden
             self.object_colour = (_sn(_orthogonal(nn.Linear(colour_in, 3)), sn) if not hidden else nn.Sequential(
                 _sn(_orthogonal(nn.Linear(colour_in, hidden)), sn), nn.ReLU(), _sn(_orthogonal(nn.Linear(hidden, 3)), sn)))
+            if config.rotate_object:  # object centre (2) and a direction whose angle is the rotation (2)
+                self.placement_head = nn.Sequential(
+                    _sn(_orthogonal(nn.Linear(stem_in, 64)), sn), nn.ReLU(), _sn(_orthogonal(nn.Linear(64, 4)), sn))
+        elif config.rotate_object:
+            raise ValueError("rotate_object=True needs output='layered'")
         # channels-last convolution weights keep every feature map channels-last, where CPU
         # convolutions and nearest upsampling run about twice as fast as in NCHW
         self.to(memory_format=torch.channels_last)
@@ -163,10 +169,39 @@ class CompactBigGAN(Generator):
         """Background [N, 3, H, W], object alpha [N, 1, H, W] and object colour [N, 3, 1, 1] (or a map with regions)."""
         background = (torch.tanh(out[:, :3]) + 1.0) / 2.0
         alpha = torch.sigmoid(out[:, 3:])
+        if self.config.rotate_object:
+            grid = self._rotation_grid(*self._placement(z0), out.shape[-1])
+            for c, m in regions:  # inside a region, the object turns about the region's own centre
+                m = resize_mask(m, out.shape[-2:]).permute(0, 2, 3, 1)
+                grid = grid + m * (self._rotation_grid(*self._placement(c[0]), out.shape[-1]) - grid)
+            alpha = F.grid_sample(alpha, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
         colour = self._object_colour(z0, conds)
         for c, m in regions:  # the object's colour, too, comes from each region's own latents
             colour = colour + resize_mask(m, out.shape[-2:]) * (self._object_colour(*c) - colour)
         return background, alpha, colour
+
+    def placement(self, z: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Where a ``rotate_object`` generator turns its object: centre [N, 2] (x, y as fractions
+        of the image) and rotation as (cos, sin) [N, 2], counter-clockwise."""
+        if not self.config.rotate_object:
+            raise ValueError("placement() needs a generator built with rotate_object=True")
+        check_latents(z, self.latent_dim)
+        return self._placement(self._conditions(z, self._check_classes(z, y))[0])
+
+    def _placement(self, z0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.placement_head(z0)
+        return torch.sigmoid(out[:, :2]), F.normalize(out[:, 2:], dim=1, eps=1e-6)
+
+    @staticmethod
+    def _rotation_grid(centre: torch.Tensor, rotation: torch.Tensor, size: int) -> torch.Tensor:
+        """grid_sample grid [N, size, size, 2] that turns an upright layer counter-clockwise about ``centre``."""
+        pixels = (torch.arange(size, dtype=centre.dtype, device=centre.device) + 0.5) / size
+        du = pixels[None, None, :] - centre[:, 0, None, None]  # [N, 1, W]
+        dv = pixels[None, :, None] - centre[:, 1, None, None]  # [N, H, 1] (v points down)
+        c, s = rotation[:, 0, None, None], rotation[:, 1, None, None]
+        u = centre[:, 0, None, None] + c * du - s * dv
+        v = centre[:, 1, None, None] + s * du + c * dv
+        return torch.stack([u, v], dim=-1) * 2.0 - 1.0
 
     def layers(self, z: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The layers a ``"layered"`` generator composites: background, object alpha, object colour.
