@@ -1,6 +1,6 @@
 """Recipe for ``shapes-biggan``: a compact BigGAN trained on the Shapes world.
 
-    latentlab train shapes-biggan --out runs/shapes-biggan   # 4,200 steps, about 40 minutes on 2 CPU cores
+    latentlab train shapes-biggan --out runs/shapes-biggan   # 4,200 steps, about 50 minutes on 2 CPU cores
 
 Paired, then adversarial: every latent stands for the factors a :class:`LatentFactorMap`
 reads off it, and for the first 3,500 steps the generator learns to render them — its
@@ -11,7 +11,8 @@ a small weight next to the paired loss, to sharpen what L1 leaves soft. A pure G
 size reaches only coloured blobs in the same time. Paired training alone draws the right
 shapes within a thousand steps when objects are upright, but not when they are turned: the
 generator draws its object's alpha upright and turns it about a predicted centre
-(``rotate_object``), which is what makes shapes come out at every rotation.
+(``rotate_object``), which is what makes shapes come out at every rotation. On export, with
+spectral norm folded, the object-colour head is refitted to the renderer's colours (seconds).
 
 BigGAN's parts are all here: hierarchical latent chunks and a shared class embedding (also
 fed to the stem, as in BigGAN-deep) setting conditional BatchNorms, spectral norm in G and D,
