@@ -130,6 +130,22 @@ def test_layers_need_a_layered_generator():
         g.layers(g.sample_latents(2, seed=0), g.sample_classes(2, seed=0))
 
 
+def test_shipped_generator_renders_what_its_latents_stand_for(shipped_generator):
+    """shapes-biggan was trained to render the factors LATENT_FACTORS reads off each latent."""
+    from latentlab.data import render
+    from latentlab.zoo.recipes.shapes_biggan import LATENT_FACTORS
+
+    g = shipped_generator
+    z, y = g.sample_latents(64, seed=11), g.sample_classes(64, seed=11)
+    with torch.no_grad():
+        images = g(z, y)
+    target, mask = render(LATENT_FACTORS(z, y))
+    error = (images - target).abs().mean().item()
+    assert error < 0.03, error
+    # and another latent's render is much further away: the pairing is specific
+    assert (images - target.roll(1, 0)).abs().mean().item() > 3 * error
+
+
 def test_rotation_grid_turns_an_upright_render_into_the_rotated_one():
     import torch.nn.functional as F
 

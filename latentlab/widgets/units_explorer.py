@@ -206,7 +206,7 @@ class UnitsExplorer(Explorer):
     insertion; ``probe`` reads the concepts (default: the embedded ``shapes-probe``).
     """
 
-    def __init__(self, generator, layer: str = "block3", concept: str | None = None, *, probe=None, k: int = 4, mode: str = "ablate",
+    def __init__(self, generator, layer: str = "block4", concept: str | None = None, *, probe=None, k: int = 4, mode: str = "ablate",
                  region: str = "everywhere", seed: int = 0, n: int = 128, record_seed: int = 0, rows: int = 1, classes=None,
                  quantile: float = 0.9, concepts: Sequence[str] | None = None, regions: Mapping[str, torch.Tensor] | None = None,
                  top: int = 10, display_size: int = 192, throttle_s: float = 0.05):

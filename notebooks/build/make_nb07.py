@@ -289,10 +289,11 @@ md("""
 What the curves show:
 * **Recall** grows with ψ: at small ψ all samples sit in a small region of feature space and most of the real
   variety is missing.
-* **Precision** and **class consistency** do not rise as ψ falls; precision is, if anything, lowest at the smallest ψ.
+* **Precision** and **class consistency** do not rise as ψ falls; both are lowest at the smallest ψ.
   For a strong generator such as BigGAN, truncation raises both — that is why the trick is used: less variety, but
-  better images. `shapes-biggan`'s failures are not in the tails of its latent space, so here truncation only costs
-  variety and buys nothing. Measuring both sides is what reveals it.
+  better images. Each latent of `shapes-biggan` stands for the factors it was trained to render, so truncating it
+  asks for centred, mid-sized objects rather than for better-drawn ones: here truncation costs variety and buys
+  nothing. Measuring both sides is what reveals it.
 * **FID** is worst at the smallest ψ. Between the other settings its differences are about as large as the spread of
   FID between sets of a few hundred images (section 1), so they do not rank them. Its **covariance term** dominates at
   every ψ: FID mixes two failures into one number — images that look wrong move the mean, images that are all alike
@@ -373,12 +374,11 @@ fig.tight_layout(); plt.show()
 md("""
 Each row of a confusion matrix is one class the images were made for; each column is what the classifier read. A
 perfect generator (and classifier) puts everything on the diagonal. On real images the probe's matrix is diagonal,
-so the classifier is not the problem. The generated matrix is far from it, and it says more than the overall accuracy
-of about 1/4, which alone could mean random shapes:
-* in four of the five rows the most common reading is heart: whatever is asked for, the generator often draws a
-  heart-like blob;
-* the star column is almost empty: the generator has all but **dropped a mode**, and its "stars" are read as
-  squares and triangles — the class input moves the image, but not far enough.
+so the classifier is not the problem. The generated matrix is not, and it says more than the overall accuracy
+of about 3/4, which alone could mean that every class is drawn a little wrong:
+* circles and hearts are nearly always read as what was asked for;
+* most **squares are read as hearts**: the generator's squares, rounded at the corners, sit between the two;
+* stars and triangles lose a share to the neighbour with fewer points (star → triangle, triangle → square).
 
 Seed 001 reads its matrices the same way: BigGAN's "deer" looked like dogs, and its birds, cars and trucks were often
 read as airplanes.

@@ -127,7 +127,8 @@ if not USE_PRETRAINED:
 """)
 md("""
 ## 5. Network dissection: which units draw the object?
-GAN dissection (seed 004) looks inside one layer. Each **unit** (channel) of the feature map at `block3` of
+GAN dissection (seed 004) looks inside one layer. Each **unit** (channel) of the feature map at `block4` (the last
+block: 16 units at 64×64) of
 `shapes-biggan` is thresholded at its own top-10 % activation level and compared with the probe's object mask: the
 intersection over union (IoU) says how well the unit "is" the object. `rank_units` sorts the units by it.
 """)
@@ -137,7 +138,7 @@ from latentlab.zoo import load_probe
 from latentlab.widgets import UnitsExplorer
 
 B, probe = load_generator("shapes-biggan"), load_probe("shapes-probe")
-recording = record_units(B, "block3", n=96, seed=0)
+recording = record_units(B, "block4", n=96, seed=0)
 ranking = rank_units(recording, "object", probe=probe)
 print("top units (unit, IoU):", ranking.table(5), "· mean IoU over all units:", round(float(ranking.mean_score), 3))
 ranking.plot(k=16); plt.show()
@@ -148,15 +149,15 @@ new images and let the probe measure how much object is left, against switching 
 layer. If the ranked units cause the object, the object should shrink much more for them than for random ones.
 """)
 code("""
-held_out = record_units(B, "block3", n=64, seed=1)
-effect = causal_effect(B, held_out, ranking, k=8, probe=probe)
-print(f"object pixel fraction: before {effect['before']:.3f} · top-8 off {effect['after']:.3f} · 8 random off {effect['control']:.3f}")
-sweep = causal_sweep(B, held_out, ranking, ks=[1, 2, 4, 8, 16], probe=probe)
+held_out = record_units(B, "block4", n=64, seed=1)
+effect = causal_effect(B, held_out, ranking, k=4, probe=probe)
+print(f"object pixel fraction: before {effect['before']:.3f} · top-4 off {effect['after']:.3f} · 4 random off {effect['control']:.3f}")
+sweep = causal_sweep(B, held_out, ranking, ks=[1, 2, 4, 8], probe=probe)
 sweep.plot(); plt.show()
 z, y = held_out.latents[:6], held_out.classes[:6]
 with torch.no_grad():
-    show(torch.cat([B(z, y), intervene(B, z, y, "block3", ranking.top(8), mode="ablate")]), nrow=6,
-         title="top: generated · bottom: the top-8 object units switched off")
+    show(torch.cat([B(z, y), intervene(B, z, y, "block4", ranking.top(4), mode="ablate")]), nrow=6,
+         title="top: generated · bottom: the top-4 object units switched off")
 """)
 md("""
 ## 6. The units explorer
@@ -165,14 +166,14 @@ many of its best units to use (or pick units yourself), **ablate** or **insert**
 inside a region, to paint the concept there), and see the image before and after with the units' activation map.
 """)
 code("""
-explorer = UnitsExplorer(B, "block3", "object", probe=probe, k=8, n=64)
+explorer = UnitsExplorer(B, "block4", "object", probe=probe, k=4, n=64)
 display(explorer)
 """, ignore_output=True)
 md("""
 **What to take away.** W is where a style-based generator's layers read their instructions; mixing W+ layer ranges
 separates what an image's coarse layers decide (the object's place and size) from what the fine ones decide
 (colour and texture). Units of a convolutional generator can be read like that too: a handful of channels carry
-"object here", and switching them off removes it. The embedded models are small and their shapes still blob-like,
+"object here", and switching them off removes it. The embedded models are small (and `shapes-stylegan`'s shapes still blob-like),
 so read these as the methods at work, not as findings about large GANs.
 """)
 nb.write()
