@@ -9,7 +9,10 @@ weights have it folded in, so inference uses plain layers.
 ``output="layered"`` ends in two layers instead of one RGB convolution: a background image
 and an object alpha map from the last features, and an object colour from the latent and
 class, composited as ``background + alpha · (colour − background)``. The Shapes world is made
-that way, so the generator spends its capacity on shapes rather than on flat colour.
+that way, so the generator spends its capacity on shapes rather than on flat colour. With
+``rotate_object`` the alpha map is drawn upright and turned about a centre that a small
+placement head reads off the stem's input, so drawing a turned shape costs no more than an
+upright one.
 """
 
 from __future__ import annotations
