@@ -3,8 +3,16 @@ import math
 import pytest
 import torch
 
-from latentlab.data import (SHAPES, LatentFactorMap, ShapesDataset, hue_distance, render, render_layers, render_shapes,
-                            sample_factors)
+from latentlab.data import (
+    SHAPES,
+    LatentFactorMap,
+    ShapesDataset,
+    hue_distance,
+    render,
+    render_layers,
+    render_shapes,
+    sample_factors,
+)
 from latentlab.data.colours import COLOURS, rgb_to_hue
 
 
