@@ -21,6 +21,7 @@ from latentlab.methods.dissection import (
     rank_units,
     read_probe,
     record_units,
+    unit_iou,
 )
 
 LAYER = "block4"  # 16 units at 64×64, where switching a few off removes the object
@@ -59,8 +60,12 @@ def test_object_units_match_the_object_far_better_than_random_units(objects, rec
     top = objects.scores[:3]
     assert top.min() > 0.45 and top.min() > objects.mean_score + 0.2 and top.min() > random_mean + 0.2, (objects.table(5), random_mean)
     assert objects.top(3) == objects.units[:3].tolist() and objects.score(objects.top(1)[0]) == pytest.approx(float(top[0]))
-    # GAN dissection's 0.99 quantile caps the IoU at 0.01 / object area (~0.07 here)
-    assert rank_units(recording, "object", quantile=0.99).scores[0] < 0.1
+    # shapes-biggan draws its object upright and centred and places it: its object units match in that frame
+    assert recording.object_grids is not None and all(objects.is_placed(u) for u in objects.top(3))
+    unplaced = unit_iou(recording, recording.concept("object"), 0.9)
+    assert unplaced.max() < top.min() - 0.1
+    # GAN dissection's 0.99 quantile caps the IoU at 0.01 / object area (~0.07 here) where maps are not moved
+    assert unit_iou(recording, recording.concept("object"), 0.99).max() < 0.1
 
 
 def test_ablating_object_units_removes_objects_more_than_random_units(shipped_generator, recording, objects, shipped_probe):
@@ -111,10 +116,14 @@ def test_per_image_concepts(shipped_generator, recording, shipped_probe):
     assert {"object", "object_size", "background_brightness", "red", "blue"} <= set(CONCEPTS)
     # the background's brightness is set by conditional BatchNorm gains, not by units of their own
     assert rank_units(recording, "background_brightness", probe=shipped_probe).method == "spearman"
+    # the object's size is set by the placement head that scales it, not by units of this layer
     size = rank_units(recording, "object_size", probe=shipped_probe)
-    assert size.method == "spearman" and size.scores[0] > 0.5 and size.scores[0] > size.mean_score + 0.5
-    bigger = causal_effect(shipped_generator, recording, size, k=4, mode="insert", probe=shipped_probe, control_draws=2)
-    assert bigger["after"] > bigger["before"] + 0.2 and bigger["after"] > bigger["control"] + 0.2, bigger
+    assert size.method == "spearman" and size.scores[0] < 0.5
+    measured = measure_concept("object_size", recording.reading(shipped_probe))
+    with torch.no_grad():
+        placed = shipped_generator.placement(recording.latents, recording.classes).size
+    ranks = lambda x: x.argsort().argsort().float()  # noqa: E731
+    assert torch.corrcoef(torch.stack([ranks(placed), ranks(measured)]))[0, 1] > 0.9
     red = rank_units(recording, "red", method="pearson", probe=shipped_probe)
     assert red.method == "pearson" and red.scores[0] > 0.3
     values = measure_concept("object_size", read_probe(recording.images[:4], shipped_probe))

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
+from latentlab.generators.placement import Placement
 from latentlab.zoo.recipes.shapes_biggan import fold_spectral_norm
 
 
@@ -163,14 +164,33 @@ def test_rotation_grid_turns_an_upright_render_into_the_rotated_one():
     assert (turned - alpha).abs().mean() < 0.2 * (backwards - alpha).abs().mean()
 
 
+def test_placement_grid_moves_turns_and_scales_a_centred_render():
+    import torch.nn.functional as F
+
+    from latentlab.data import render_layers, sample_factors
+
+    factors = sample_factors(8, seed=5)
+    _, alpha, _ = render_layers(factors)
+    _, centred, _ = render_layers(sample_factors(8, seed=5, rotation=0.0, scale=0.5, x=0.5, y=0.5))
+    centre = torch.stack([factors.x, factors.y], 1)
+    rotation = torch.stack([torch.cos(factors.rotation), torch.sin(factors.rotation)], 1)
+    g = CompactBigGAN(CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8), rotate_object=True,
+                                          scale_object=True, object_size=0.5))
+    placed = F.grid_sample(centred, g._placement_grid(Placement(centre, rotation, factors.scale), 64), align_corners=False)
+    unscaled = F.grid_sample(centred, g._placement_grid(Placement(centre, rotation, torch.full((8,), 0.5)), 64),
+                             align_corners=False)
+    assert (placed - alpha).abs().mean() < 0.2 * (unscaled - alpha).abs().mean()
+    assert (placed - alpha).abs().mean() < 0.01
+
+
 def test_rotate_object_turns_only_the_alpha_and_follows_region_edits():
     torch.manual_seed(0)
     cfg = CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8, 8), class_in_stem=True, rotate_object=True)
     g = CompactBigGAN(cfg).eval()
     _contract(g)
     z, y = g.sample_latents(3, seed=2), g.sample_classes(3, seed=2)
-    centre, rotation = g.placement(z, y)
-    assert centre.shape == (3, 2) and torch.allclose(rotation.norm(dim=1), torch.ones(3), atol=1e-5)
+    centre, rotation, size = g.placement(z, y)
+    assert centre.shape == (3, 2) and torch.allclose(rotation.norm(dim=1), torch.ones(3), atol=1e-5) and size is None
     background, alpha, colour = g.layers(z, y)
     assert torch.allclose(g(z, y), background + alpha * (colour - background), atol=1e-6)
     with torch.no_grad():  # turning the placement by 90 degrees changes the image
@@ -188,3 +208,24 @@ def test_rotate_object_turns_only_the_alpha_and_follows_region_edits():
         CompactBigGAN(CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8), rotate_object=False)).placement(z, y)
     with pytest.raises(ValueError, match="layered"):
         CompactBigGAN(CompactBigGANConfig(latent_dim=12, channels=(32, 16), output="rgb", rotate_object=True))
+
+
+def test_scale_object_sizes_the_object_by_the_placement_head():
+    torch.manual_seed(0)
+    cfg = CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8, 8), rotate_object=True, scale_object=True)
+    g = CompactBigGAN(cfg).eval()
+    _contract(g)
+    z, y = g.sample_latents(3, seed=2), g.sample_classes(3, seed=2)
+    size = g.placement(z, y).size
+    assert size.shape == (3,) and (size > 0).all()
+    with torch.no_grad():  # a smaller predicted size shrinks the same drawing onto fewer pixels
+        before = g.layers(z, y)[1].sum()
+        g.placement_head[2].bias[4] -= 1.0
+        after = g.layers(z, y)[1].sum()
+        assert torch.allclose(g.placement(z, y).size, size / torch.e, rtol=1e-4)
+    assert after < 0.3 * before
+    with pytest.raises(ValueError, match="rotate_object"):
+        CompactBigGAN(CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16), scale_object=True))
+    with pytest.raises(ValueError, match="object_size"):
+        CompactBigGAN(CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16), rotate_object=True,
+                                          scale_object=True, object_size=1.5))

@@ -159,3 +159,25 @@ def test_adversarial_start_needs_a_reconstruction_loss(tmp_path):
     g, d = _tiny()
     with pytest.raises(ValueError, match="adversarial_start=5 needs a reconstruction loss"):
         train_gan(g, d, _batches(), GANTrainConfig(steps=1, adversarial_start=5), tmp_path, n_classes=len(SHAPES))
+
+
+def test_placement_head_fit_puts_objects_within_a_pixel_or_two():
+    from latentlab.training.paired import fit_placement_head
+    from latentlab.zoo.recipes.shapes_biggan import LATENT_FACTORS
+
+    torch.manual_seed(0)
+    g = CompactBigGAN(CompactBigGANConfig(latent_dim=120, embed_dim=8, channels=(16, 8, 8, 8, 8), class_in_stem=True,
+                                          rotate_object=True, scale_object=True, placement_hidden=64))
+    z, y = g.sample_latents(256, seed=1), g.sample_classes(256, seed=1)
+    factors = LATENT_FACTORS(z, y)
+
+    def centre_error() -> float:
+        with torch.no_grad():
+            centre = g.placement(z, y).centre
+        return (centre - torch.stack([factors.x, factors.y], 1)).norm(dim=1).mean().item() * 64
+
+    before = centre_error()
+    fit_placement_head(g, LATENT_FACTORS, steps=300, batch_size=256)
+    assert before > 8 and centre_error() < 2.5, (before, centre_error())
+    size = g.placement(z, y).size.detach()
+    assert (size / factors.scale - 1).abs().mean() < 0.08

@@ -12,7 +12,9 @@ class, composited as ``background + alpha · (colour − background)``. The Shap
 that way, so the generator spends its capacity on shapes rather than on flat colour. With
 ``rotate_object`` the alpha map is drawn upright and turned about a centre that a small
 placement head reads off the stem's input, so drawing a turned shape costs no more than an
-upright one.
+upright one. With ``scale_object`` as well, the alpha map is drawn centred at a fixed size
+(``object_size``) and the head also predicts the object's size: a spatial transformer places,
+turns and scales it, and the convolutions only have to draw each class's outline well.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from torch import nn
 
 from latentlab.errors import check_latents
 from latentlab.generators.base import Generator, JsonConfig, SplitGenerator
+from latentlab.generators.placement import Placement, place, placement_from_head, placement_grid, rotation_grid
 from latentlab.generators.region import resize_mask
 
 OUTPUTS = ("rgb", "layered")
@@ -43,7 +46,11 @@ class CompactBigGANConfig(JsonConfig):
     class_in_stem: bool = False  # the stem also sees the class embedding (as in BigGAN-deep)
     colour_hidden: int = 0  # hidden width of the object-colour head ("layered"); 0: one linear layer
     rotate_object: bool = False  # "layered": draw the object's alpha upright, then turn it about a predicted centre
+    scale_object: bool = False  # with rotate_object: draw it centred at object_size, then move, turn and scale it
+    object_size: float = 0.5  # the size (fraction of the width) a scale_object generator draws its object at
+    placement_hidden: int = 64  # hidden width of the placement head (rotate_object)
     spectral_norm: bool = False  # on while training; folded into the weights when shipped
+    head_spectral_norm: bool = True  # also on the small object-colour and placement heads ("layered")
     extra: dict = field(default_factory=dict)
 
     @property
@@ -130,14 +137,21 @@ class CompactBigGAN(Generator):
         self.out_bn = nn.BatchNorm2d(config.channels[-1])
         self.out_conv = _sn(_orthogonal(nn.Conv2d(config.channels[-1], 3 if config.output == "rgb" else 4, 3, padding=1)), sn)
         if config.output == "layered":
+            # the heads regress exact values (a hue circle, a centre): a Lipschitz bound of 1 may keep them from it
+            sn = sn and config.head_spectral_norm
             colour_in, hidden = cond_dim + stem_in, config.colour_hidden
             self.object_colour = (_sn(_orthogonal(nn.Linear(colour_in, 3)), sn) if not hidden else nn.Sequential(
                 _sn(_orthogonal(nn.Linear(colour_in, hidden)), sn), nn.ReLU(), _sn(_orthogonal(nn.Linear(hidden, 3)), sn)))
-            if config.rotate_object:  # object centre (2) and a direction whose angle is the rotation (2)
+            if config.rotate_object:  # object centre (2), a direction whose angle is the rotation (2), log size (1)
                 self.placement_head = nn.Sequential(
-                    _sn(_orthogonal(nn.Linear(stem_in, 64)), sn), nn.ReLU(), _sn(_orthogonal(nn.Linear(64, 4)), sn))
+                    _sn(_orthogonal(nn.Linear(stem_in, config.placement_hidden)), sn), nn.ReLU(),
+                    _sn(_orthogonal(nn.Linear(config.placement_hidden, 5 if config.scale_object else 4)), sn))
         elif config.rotate_object:
             raise ValueError("rotate_object=True needs output='layered'")
+        if config.scale_object and not config.rotate_object:
+            raise ValueError("scale_object=True needs rotate_object=True")
+        if not 0.0 < config.object_size <= 1.0:
+            raise ValueError(f"object_size must lie in (0, 1]; got {config.object_size}")
         # channels-last convolution weights keep every feature map channels-last, where CPU
         # convolutions and nearest upsampling run about twice as fast as in NCHW
         self.to(memory_format=torch.channels_last)
@@ -173,38 +187,41 @@ class CompactBigGAN(Generator):
         background = (torch.tanh(out[:, :3]) + 1.0) / 2.0
         alpha = torch.sigmoid(out[:, 3:])
         if self.config.rotate_object:
-            grid = self._rotation_grid(*self._placement(z0), out.shape[-1])
-            for c, m in regions:  # inside a region, the object turns about the region's own centre
+            grid = self._placement_grid(self._placement(z0), out.shape[-1])
+            for c, m in regions:  # inside a region, the object is placed by the region's own latents
                 m = resize_mask(m, out.shape[-2:]).permute(0, 2, 3, 1)
-                grid = grid + m * (self._rotation_grid(*self._placement(c[0]), out.shape[-1]) - grid)
-            alpha = F.grid_sample(alpha, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+                grid = grid + m * (self._placement_grid(self._placement(c[0]), out.shape[-1]) - grid)
+            alpha = place(alpha, grid)
         colour = self._object_colour(z0, conds)
         for c, m in regions:  # the object's colour, too, comes from each region's own latents
             colour = colour + resize_mask(m, out.shape[-2:]) * (self._object_colour(*c) - colour)
         return background, alpha, colour
 
-    def placement(self, z: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Where a ``rotate_object`` generator turns its object: centre [N, 2] (x, y as fractions
-        of the image) and rotation as (cos, sin) [N, 2], counter-clockwise."""
+    def placement(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Placement:
+        """Where a ``rotate_object`` generator puts its object: centre [N, 2] (x, y as fractions
+        of the image), rotation as (cos, sin) [N, 2], counter-clockwise, and — with
+        ``scale_object`` — size [N] as a fraction of the width (else None)."""
         if not self.config.rotate_object:
             raise ValueError("placement() needs a generator built with rotate_object=True")
         check_latents(z, self.latent_dim)
         return self._placement(self._conditions(z, self._check_classes(z, y))[0])
 
-    def _placement(self, z0: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.placement_head(z0)
-        return torch.sigmoid(out[:, :2]), F.normalize(out[:, 2:], dim=1, eps=1e-6)
+    @property
+    def places_object(self) -> bool:
+        """Whether the object's alpha is drawn in a frame of its own and placed by :meth:`object_grid`."""
+        return self.config.output == "layered" and self.config.rotate_object
 
-    @staticmethod
-    def _rotation_grid(centre: torch.Tensor, rotation: torch.Tensor, size: int) -> torch.Tensor:
-        """grid_sample grid [N, size, size, 2] that turns an upright layer counter-clockwise about ``centre``."""
-        pixels = (torch.arange(size, dtype=centre.dtype, device=centre.device) + 0.5) / size
-        du = pixels[None, None, :] - centre[:, 0, None, None]  # [N, 1, W]
-        dv = pixels[None, :, None] - centre[:, 1, None, None]  # [N, H, 1] (v points down)
-        c, s = rotation[:, 0, None, None], rotation[:, 1, None, None]
-        u = centre[:, 0, None, None] + c * du - s * dv
-        v = centre[:, 1, None, None] + s * du + c * dv
-        return torch.stack([u, v], dim=-1) * 2.0 - 1.0
+    def object_grid(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """The grid_sample grid [N, R, R, 2] that places the object's alpha, drawn in its own frame, in the image."""
+        return self._placement_grid(self.placement(z, y), self.resolution)
+
+    def _placement(self, z0: torch.Tensor) -> Placement:
+        return placement_from_head(self.placement_head(z0), self.config.object_size)
+
+    def _placement_grid(self, placement: Placement, size: int) -> torch.Tensor:
+        return placement_grid(placement, size, self.config.object_size)
+
+    _rotation_grid = staticmethod(rotation_grid)
 
     def layers(self, z: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The layers a ``"layered"`` generator composites: background, object alpha, object colour.
@@ -222,6 +239,11 @@ class CompactBigGAN(Generator):
 
     def _object_colour(self, z0: torch.Tensor, conds: list[torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(self.object_colour(torch.cat([z0, conds[-1]], dim=1)))[:, :, None, None]  # [N, 3, 1, 1]
+
+    def _head_inputs(self, z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the placement head and the object-colour head read (for fitting them alone)."""
+        z0, conds = self._conditions(z, self._check_classes(z, y))
+        return z0, torch.cat([z0, conds[-1]], dim=1)
 
     def synthesize(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         conditions = self._conditions(z, y)  # embed the class and split z once per call

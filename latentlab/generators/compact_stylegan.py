@@ -11,6 +11,11 @@ The StyleGAN2 design (Karras et al., 2020) at a size that trains on two CPU core
   fresh noise while training) and a bias + leaky ReLU; one modulated 1×1 convolution to RGB.
 - training-time **style mixing** (two latents, a random cross-over layer).
 
+``output="layered"`` ends as ``shapes-biggan`` does: the last modulated convolution gives a
+background and an object alpha map drawn upright, centred and at one size; a placement head
+reads the first style (the coarsest) to move, turn and scale it, and a colour head reads the
+last style (the finest) for the object's colour. Style mixing then swaps pose and colour.
+
 W+ gets one w per modulated layer (``num_ws`` = 2 per block − 1, plus one for RGB). Layers are
 named ``b4``, ``b8``, … ``b64`` (the feature map after each block) for splitting.
 """
@@ -25,11 +30,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from latentlab.errors import check_latents
 from latentlab.generators.base import JsonConfig, SplitGenerator
+from latentlab.generators.placement import Placement, place, placement_from_head, placement_grid
 from latentlab.generators.region import resize_mask
 from latentlab.generators.style import StyleGenerator
 
 _LRELU_GAIN = math.sqrt(2.0)
+OUTPUTS = ("rgb", "layered")
 
 
 @dataclass
@@ -45,6 +53,10 @@ class CompactStyleGANConfig(JsonConfig):
     channels: tuple[int, ...] = (128, 128, 64, 32, 16)  # 4×4, then one entry per up-block
     w_avg_beta: float = 0.995
     style_mixing: float = 0.9  # probability of two latents per training batch
+    output: str = "rgb"  # "layered": background + an object alpha placed by a spatial transformer + object colour
+    object_size: float = 0.5  # "layered": the size (fraction of the width) the object is drawn at before placing
+    placement_hidden: int = 128  # "layered": hidden width of the placement head
+    colour_hidden: int = 64  # "layered": hidden width of the object-colour head
 
     @property
     def resolution(self) -> int:
@@ -146,7 +158,17 @@ class CompactStyleGAN(StyleGenerator):
         self.blocks = nn.ModuleList(
             StyleBlock(0 if i == 0 else config.channels[i - 1], c, config.w_dim, r)
             for i, (c, r) in enumerate(zip(config.channels, resolutions)))
-        self.to_rgb = ModulatedConv(config.channels[-1], 3, config.w_dim, 1, self.resolution, rgb=True)
+        if config.output not in OUTPUTS:
+            raise ValueError(f"unknown output {config.output!r}; expected one of {OUTPUTS}")
+        if not 0.0 < config.object_size <= 1.0:
+            raise ValueError(f"object_size must lie in (0, 1]; got {config.object_size}")
+        layered = config.output == "layered"
+        self.to_rgb = ModulatedConv(config.channels[-1], 4 if layered else 3, config.w_dim, 1, self.resolution, rgb=True)
+        if layered:  # object centre (2), a direction whose angle is its rotation (2), log size (1); colour (3)
+            self.placement_head = nn.Sequential(nn.Linear(config.w_dim, config.placement_hidden), nn.ReLU(),
+                                                nn.Linear(config.placement_hidden, 5))
+            self.object_colour = nn.Sequential(nn.Linear(config.w_dim, config.colour_hidden), nn.ReLU(),
+                                               nn.Linear(config.colour_hidden, 3))
         self.layer_resolutions = [r for block, r in zip(self.blocks, resolutions) for _ in range(block.num_ws)] + [self.resolution]
         self.num_ws = len(self.layer_resolutions)
         self._block_names = [f"b{r}" for r in resolutions]
@@ -197,8 +219,64 @@ class CompactStyleGAN(StyleGenerator):
         return out
 
     def _to_image(self, x: torch.Tensor, ws: torch.Tensor, regions=()) -> torch.Tensor:
-        rgb = self._styled(self.to_rgb, x, ws, self.num_ws - 1, regions)
-        return ((torch.tanh(rgb) + 1.0) / 2.0).contiguous()
+        out = self._styled(self.to_rgb, x, ws, self.num_ws - 1, regions)
+        if self.config.output == "rgb":
+            return ((torch.tanh(out) + 1.0) / 2.0).contiguous()
+        background, alpha, colour = self._layers(out, ws, regions)
+        return (background + alpha * (colour - background)).contiguous()
+
+    # layered output ----------------------------------------------------------------------------
+    def _layers(self, out: torch.Tensor, ws: torch.Tensor, regions=()) -> tuple[torch.Tensor, ...]:
+        """Background, placed alpha and object colour; inside a region, its own styles place and colour the object."""
+        n, size = out.shape[0], out.shape[-1]
+        background = (torch.tanh(out[:, :3]) + 1.0) / 2.0
+        grid = placement_grid(self._placement(ws[:, 0]), size, self.config.object_size)
+        colour = self._colour(ws[:, -1])
+        for region_ws, mask in regions:
+            m = resize_mask(mask, out.shape[-2:])
+            region_grid = placement_grid(self._placement(region_ws[:, 0].expand(n, -1)), size, self.config.object_size)
+            grid = grid + m.permute(0, 2, 3, 1) * (region_grid - grid)
+            colour = colour + m * (self._colour(region_ws[:, -1].expand(n, -1)) - colour)
+        return background, place(torch.sigmoid(out[:, 3:]), grid), colour
+
+    def _placement(self, w: torch.Tensor) -> Placement:
+        return placement_from_head(self.placement_head(w), self.config.object_size)
+
+    def _colour(self, w: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.object_colour(w))[:, :, None, None]  # [N, 3, 1, 1]
+
+    def _check_layered(self, what: str) -> None:
+        if self.config.output != "layered":
+            raise ValueError(f"{what}() needs output='layered'; this generator has output={self.config.output!r}")
+
+    def layers(self, z: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The layers a ``"layered"`` generator composites: background, object alpha, object colour.
+
+        ``G(z, y) == background + alpha · (colour − background)`` (no style mixing).
+        """
+        self._check_layered("layers")
+        ws = self.broadcast(self.mapping(check_latents(z, self.latent_dim), self._check_classes(z, y)))
+        x = self._run_blocks(ws, 0, len(self.blocks), None)
+        return self._layers(self.to_rgb(x, ws[:, -1]), ws)
+
+    def placement(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Placement:
+        """Where a ``"layered"`` generator puts its object (centre, rotation as (cos, sin), size)."""
+        self._check_layered("placement")
+        return self._placement(self.mapping(check_latents(z, self.latent_dim), self._check_classes(z, y)))
+
+    @property
+    def places_object(self) -> bool:
+        """Whether the object's alpha is drawn in a frame of its own and placed by :meth:`object_grid`."""
+        return self.config.output == "layered"
+
+    def object_grid(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """The grid_sample grid [N, R, R, 2] that places the object's alpha, drawn in its own frame, in the image."""
+        return placement_grid(self.placement(z, y), self.resolution, self.config.object_size)
+
+    def _head_inputs(self, z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the placement head and the object-colour head read (for fitting them alone)."""
+        w = self.mapping(z, self._check_classes(z, y))
+        return w, w
 
     def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
         return self._to_image(self._run_blocks(ws, 0, len(self.blocks), None), ws)

@@ -201,6 +201,7 @@ class UnitRecording:
     latents: torch.Tensor
     classes: torch.Tensor | None
     seed: int | None = None
+    object_grids: torch.Tensor | None = None  # [N, R, R, 2]: where a generator that places its object put it
     _quantiles: dict = field(default_factory=dict, repr=False)
     _readings: dict = field(default_factory=dict, repr=False)
 
@@ -230,11 +231,15 @@ class UnitRecording:
         """The concept on the recorded images: masks [N, 1, R, R] (spatial) or values [N]."""
         return get_concept(concept).measure(self.reading(probe))
 
-    def activation_maps(self, units: int | Sequence[int], size: int | None = None) -> torch.Tensor:
-        """Feature maps [N, len(units), size, size] of ``units``, bilinearly upsampled to ``size`` (default: the images')."""
+    def activation_maps(self, units: int | Sequence[int], size: int | None = None, placed: bool = False) -> torch.Tensor:
+        """Feature maps [N, len(units), size, size] of ``units``, bilinearly upsampled to ``size`` (default: the images').
+
+        ``placed``: moved, turned and scaled as the generator placed its object (see :func:`place_maps`).
+        """
         units = check_units(units, self.n_units, self.layer)
         size = self.images.shape[-1] if size is None else check_positive_int("size", size)
-        return F.interpolate(self.features[:, units], size=(size, size), mode="bilinear", align_corners=False)
+        maps = F.interpolate(self.features[:, units], size=(size, size), mode="bilinear", align_corners=False)
+        return place_maps(maps, self.object_grids) if placed else maps
 
     def __repr__(self) -> str:
         return f"UnitRecording(layer={self.layer!r}, n={self.n}, units={self.n_units}, map={tuple(self.features.shape[-2:])}, seed={self.seed})"
@@ -274,6 +279,20 @@ def _latents_and_classes(generator, n: int, seed: int | None, classes, truncatio
 
 
 @torch.no_grad()
+def place_maps(maps: torch.Tensor, grids: torch.Tensor | None) -> torch.Tensor:
+    """Unit maps [N, U, R, R] drawn in the frame of a generator's object, placed in the image as its object was.
+
+    Generators that draw their object upright and centred and place it with a spatial transformer
+    (``shapes-biggan``, ``shapes-stylegan``) have object units that fire where the object is drawn,
+    not where it lands; ``grids`` [N, R, R, 2] (``generator.object_grid(z, y)``) carry them there.
+    """
+    if grids is None:
+        raise ValueError("these units were recorded from a generator that does not place its object (no object grids)")
+    if grids.shape[1:3] != maps.shape[-2:]:
+        raise ValueError(f"object grids of {tuple(grids.shape[1:3])} do not fit maps of {tuple(maps.shape[-2:])}")
+    return F.grid_sample(maps, grids.to(maps.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
 def record_units(generator, layer: str, n: int = 256, seed: int = 0, classes=None, *, truncation: float | None = None,
                  batch_size: int = 64, progress: bool = False) -> UnitRecording:
     """Feature maps at ``layer`` (via ``generator.split(layer).f``) and images for ``n`` samples from ``seed``.
@@ -284,13 +303,18 @@ def record_units(generator, layer: str, n: int = 256, seed: int = 0, classes=Non
     n, batch_size = check_positive_int("n", n), check_positive_int("batch_size", batch_size)
     split = generator.split(layer)  # unknown layers: the generator's own error
     z, y = _latents_and_classes(generator, n, seed, classes, check_truncation(truncation))
-    feats, images = [], []
+    feats, images, grids = [], [], []
+    placing = callable(getattr(generator, "object_grid", None)) and generator.places_object
     for i in tqdm(range(0, n, batch_size), desc=f"record {layer}", disable=not progress, leave=False):
         zb, yb = z[i:i + batch_size], None if y is None else y[i:i + batch_size]
         w = _features(split, zb, yb, generator, layer)
         images.append(split.h(w, zb, yb).float().cpu())
         feats.append(w.float().cpu())
-    return UnitRecording(layer, torch.cat(feats), torch.cat(images), z.cpu(), None if y is None else y.cpu(), seed)
+        if placing:
+            with torch.no_grad():
+                grids.append(generator.object_grid(zb, yb).float().cpu())
+    return UnitRecording(layer, torch.cat(feats), torch.cat(images), z.cpu(), None if y is None else y.cpu(), seed,
+                         torch.cat(grids) if grids else None)
 
 
 # --- ranking ------------------------------------------------------------------------------
@@ -304,6 +328,7 @@ class UnitRanking:
     units: torch.Tensor  # [U] unit indices, best first
     scores: torch.Tensor  # [U] their scores
     quantile: float | None = None  # activation threshold quantile (IoU rankings)
+    placed: torch.Tensor | None = None  # [U] per ranked unit: matched in its generator's object frame (IoU rankings)
 
     def top(self, k: int) -> list[int]:
         """The ``k`` best units."""
@@ -311,6 +336,11 @@ class UnitRanking:
         if k > len(self.units):
             raise ValueError(f"k={k} exceeds the {len(self.units)} units of layer {self.layer!r}")
         return self.units[:k].tolist()
+
+    def is_placed(self, unit: int) -> bool:
+        """Whether the unit matched its concept in the frame of its generator's object (see :func:`place_maps`)."""
+        unit = check_units(unit, len(self.units), self.layer)[0]
+        return self.placed is not None and bool(self.placed[(self.units == unit).nonzero()[0, 0]])
 
     def score(self, unit: int) -> float:
         """The score of one unit."""
@@ -371,8 +401,10 @@ def _correlation(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.where(denominator > 1e-12, r, torch.zeros_like(r)).float()
 
 
-def unit_iou(recording: UnitRecording, masks: torch.Tensor, quantile: float, batch_size: int = 32) -> torch.Tensor:
-    """IoU [U] between each unit's upsampled map thresholded at its ``quantile`` and the masks [N, 1, R, R]."""
+def unit_iou(recording: UnitRecording, masks: torch.Tensor, quantile: float, batch_size: int = 32,
+             placed: bool = False) -> torch.Tensor:
+    """IoU [U] between each unit's upsampled map thresholded at its ``quantile`` and the masks [N, 1, R, R]
+    (``placed``: the maps placed as the generator placed its object, see :func:`place_maps`)."""
     thresholds = recording.unit_quantile(quantile).view(1, -1, 1, 1)
     concept = masks > 0.5
     inter = torch.zeros(recording.n_units, dtype=torch.float64)
@@ -380,6 +412,8 @@ def unit_iou(recording: UnitRecording, masks: torch.Tensor, quantile: float, bat
     size = tuple(masks.shape[-2:])
     for i in range(0, recording.n, batch_size):
         up = F.interpolate(recording.features[i:i + batch_size], size=size, mode="bilinear", align_corners=False)
+        if placed:
+            up = place_maps(up, recording.object_grids[i:i + batch_size])
         active, m = up > thresholds, concept[i:i + batch_size]
         inter += (active & m).sum(dim=(0, 2, 3)).double()
         union += (active | m).sum(dim=(0, 2, 3)).double()
@@ -392,7 +426,9 @@ def rank_units(recording: UnitRecording, concept: str | Concept, *, quantile: fl
 
     Spatial concepts: GAN-dissection IoU between the unit's activation map, bilinearly upsampled
     to the image and thresholded at the unit's ``quantile`` over all recorded locations, and the
-    concept mask, pooled over all samples. The default 0.9 (the top 10 % of locations) suits
+    concept mask, pooled over all samples; for a generator that places its object (recordings with
+    ``object_grids``) each unit is also scored with its map placed as the object was, and keeps the
+    better of the two (``UnitRanking.placed`` says which). The default 0.9 (the top 10 % of locations) suits
     concepts that cover a small part of the image; GAN dissection's 0.99 caps the IoU at
     0.01 / (concept area), about 0.07 for Shapes objects that cover ~14 % of the image.
     Per-image concepts: correlation (``method`` "spearman", the default, or "pearson") across
@@ -402,10 +438,15 @@ def rank_units(recording: UnitRecording, concept: str | Concept, *, quantile: fl
     concept = get_concept(concept)
     quantile = _check_quantile(quantile)
     values = recording.concept(concept, probe)
+    placed = None
     if concept.spatial:
         if method not in (None, "iou"):
             raise ValueError(f"spatial concept {concept.name!r} is scored by IoU; got method={method!r}")
         method, scores = "iou", unit_iou(recording, values, quantile)
+        if recording.object_grids is not None:
+            in_object_frame = unit_iou(recording, values, quantile, placed=True)
+            placed = in_object_frame > scores
+            scores = torch.maximum(scores, in_object_frame)
     else:
         method = method or "spearman"
         if method not in ("spearman", "pearson"):
@@ -416,7 +457,8 @@ def rank_units(recording: UnitRecording, concept: str | Concept, *, quantile: fl
         scores = _correlation(means, values)
         quantile = None
     scores, order = scores.sort(descending=True, stable=True)
-    return UnitRanking(recording.layer, concept.name, method, order, scores, quantile)
+    return UnitRanking(recording.layer, concept.name, method, order, scores, quantile,
+                       None if placed is None else placed[order])
 
 
 # --- intervention -------------------------------------------------------------------------

@@ -170,15 +170,25 @@ class UnitsState(HasTraits):
     def heatmap(self, units: Sequence[int] | None = None, alpha: float = 0.65) -> torch.Tensor:
         """The before images with the units' activation overlaid [rows, 3, R, R].
 
-        Each unit's map is scaled from its 1st to its 99th recorded percentile to [0, 1], the
-        maps are averaged and upsampled; red shows where the units fire.
+        Each unit's map is scaled from its 1st to its 99th recorded percentile to [0, 1],
+        upsampled (and placed as the object was, for units the ranking matched in the object's
+        frame) and averaged; red shows where the units fire.
         """
         units = self.units() if units is None else list(units)
         rec = self.recording
         lo, hi = rec.unit_quantile(0.01)[units].view(1, -1, 1, 1), rec.unit_quantile(0.99)[units].view(1, -1, 1, 1)
-        heat = ((self.features()[:, units] - lo) / (hi - lo).clamp(min=1e-6)).clamp(0, 1).mean(dim=1, keepdim=True)
+        heat = ((self.features()[:, units] - lo) / (hi - lo).clamp(min=1e-6)).clamp(0, 1)
         size = self.generator.resolution
         heat = F.interpolate(heat, size=(size, size), mode="bilinear", align_corners=False)
+        ranking = self.ranking()
+        placed = [i for i, u in enumerate(units) if ranking.is_placed(u)]
+        if placed:  # units that draw the object in its own frame: show them where the object landed
+            from latentlab.methods.dissection import place_maps
+
+            with torch.no_grad():
+                grids = self.generator.object_grid(*self.latents()).float().cpu()
+            heat[:, placed] = place_maps(heat[:, placed], grids)
+        heat = heat.mean(dim=1, keepdim=True)
         colour = torch.tensor(HEAT).view(1, 3, 1, 1)
         return self.before() * (1 - alpha * heat) + alpha * heat * colour
 
