@@ -8,6 +8,8 @@ space, the real-vs-real floor at the same sample size, and 1-D Wasserstein dista
 x, y, scale and hue (generated vs real) so that lost variety shows. Both embedded generators
 are measured: ``shapes-biggan`` (its figures also at the top level) and ``shapes-stylegan``
 (under its own key with ``fid`` and ``fid_floor`` at ψ = 1; its truncation is toward w̄ in W).
+For Z-space generators, whose ψ resamples every entry of z beyond ±ψ (a third of them at
+ψ = 1), ``untruncated`` measures the prior itself as well.
 """
 
 from __future__ import annotations
@@ -46,21 +48,32 @@ def evaluate(name: str, n: int, quick: bool) -> dict:
     reference = fid_statistics(real_a)  # torch-fidelity statistics of the real set, computed once
     floor = fid_from_statistics(reference, fid_statistics(real_b))
     real_readout = read_factors(probe, real_a)
+    classes = torch.arange(n) % len(generator.class_names)  # balanced classes
+
+    def measure(psi: float | None) -> tuple[dict, torch.Tensor]:
+        offset = 9_999_000 if psi is None else int(psi * 1000) * 1000
+        with torch.no_grad():
+            images = torch.cat([sample(generator, psi, classes[i:i + 100], seed=offset + i)
+                                for i in range(0, n, 100)])  # small chunks run faster on CPU
+        readout = read_factors(probe, images)
+        return {"psi": psi, "class_consistency": round(class_consistency(readout, classes), 4),
+                "fid": round(fid_from_statistics(fid_statistics(images), reference), 4), "fid_floor": round(floor, 4),
+                "wasserstein": {k: round(v, 4) for k, v in factor_spread(readout, real_readout).items()}}, images
+
     rows, entries, grids = [], [], []
     for psi in PSIS:
-        classes = torch.arange(n) % len(generator.class_names)  # balanced classes
-        with torch.no_grad():
-            images = torch.cat([sample(generator, psi, classes[i:i + 100], seed=int(psi * 1000) * 1000 + i)
-                                for i in range(0, n, 100)])  # small chunks run faster on CPU
+        entry, images = measure(psi)
         grids.append(images[:10])
-        readout = read_factors(probe, images)
-        entry = {"psi": psi, "class_consistency": round(class_consistency(readout, classes), 4),
-                 "fid": round(fid_from_statistics(fid_statistics(images), reference), 4), "fid_floor": round(floor, 4),
-                 "wasserstein": {k: round(v, 4) for k, v in factor_spread(readout, real_readout).items()}}
         entries.append(entry)
         w = entry["wasserstein"]
         rows.append((psi, entry["class_consistency"], entry["fid"], entry["fid_floor"],
                      round(entry["fid"] / floor, 2), w["x"], w["y"], w["scale"], w["hue"]))
+    # a truncated normal at ψ = 1 still resamples a third of z's entries; the prior itself, for comparison
+    untruncated = None if isinstance(generator, StyleGenerator) else measure(None)[0]
+    if untruncated:
+        w = untruncated["wasserstein"]
+        rows.append(("none", untruncated["class_consistency"], untruncated["fid"], untruncated["fid_floor"],
+                     round(untruncated["fid"] / floor, 2), w["x"], w["y"], w["scale"], w["hue"]))
     print(f"\n{name}: {speed:.0f} images/s at batch 64, {n} samples per set")
     print_table(rows, ("psi", "class_cons", "fid", "fid_floor", "fid/floor", "W_x", "W_y", "W_scale", "W_hue"))
     at1 = next(e for e in entries if e["psi"] == 1.0)
@@ -69,7 +82,8 @@ def evaluate(name: str, n: int, quick: bool) -> dict:
     for bar, ok in bars.items():
         print(f"{'PASS' if ok else 'FAIL'}  {bar}")
     plot(name, entries, grids)
-    return {"images_per_s_batch64": round(speed, 1), "samples": n, "truncation": entries, "bars": bars}
+    result = {"images_per_s_batch64": round(speed, 1), "samples": n, "truncation": entries, "bars": bars}
+    return {**result, "untruncated": untruncated} if untruncated else result
 
 
 def plot(name: str, entries: list[dict], grids: list[torch.Tensor]) -> None:

@@ -148,10 +148,10 @@ for name, s in sweeps.items():
 """)
 md("""
 Each number is the change from α = −0.1 to α = +0.1 measured in units of how much that property varies from one image to
-the next, so properties with different units can be compared. Colourfulness and entropy move about as much as the size
-itself, and squareness moves too: this θ makes objects bigger, but also more saturated and a little squarer. Look
-back at the visual definition: some objects change colour as they grow. Nothing in the loss asked for that, and
-nothing in it forbids it.
+the next, so properties with different units can be compared. Centeredness and colourfulness move nearly as much
+as the size itself: this θ makes objects bigger, but also more central and more saturated. Look back at the visual
+definition: objects drift towards the middle and some change colour as they grow. Nothing in the loss asked for
+that, and nothing in it forbids it.
 """)
 
 # --------------------------------------------------------------------------------------------------- continuous factors

@@ -176,11 +176,10 @@ for label, (f, logits) in {"real (second set)": (feats_b, logits_b), "generated,
 """)
 md("""
 The second real set is the yardstick. Its IS is close to the maximum of 5 (the probe is sure of each shape and the
-real shapes are balanced), its FID and KID are small, its precision and recall close to 1. The generated set is far
-off on every metric. Its IS is low because the probe is less sure what shape it sees and because the shapes it reads
-are unbalanced (section 3 shows which). Its features are distributed differently (high FID and KID). Precision and
-recall say *how*: many generated images fall outside the real manifold, and much of the real variety has no
-generated image near it.
+real shapes are balanced), its FID and KID are small, its precision and recall close to 1. The generated set comes
+close on IS and precision: the probe is as sure of its shapes, and generated images lie on the real manifold. Its FID
+is higher and its **recall** lower, and recall says *how*: part of the real variety has no generated image near it
+(section 2 shows that truncation at ψ = 1, which redraws a third of z's entries, pulls objects towards the centre).
 
 **torch-fidelity end to end.** The cell above calls torch-fidelity's metric functions on features we extracted. Its
 `calculate_metrics` does the whole chain (quantise to uint8, extract, compute) with a registered feature extractor;
@@ -292,8 +291,8 @@ What the curves show:
 * **Precision** and **class consistency** do not rise as ψ falls; both are lowest at the smallest ψ.
   For a strong generator such as BigGAN, truncation raises both — that is why the trick is used: less variety, but
   better images. Each latent of `shapes-biggan` stands for the factors it was trained to render, so truncating it
-  asks for centred, mid-sized objects rather than for better-drawn ones: here truncation costs variety and buys
-  nothing. Measuring both sides is what reveals it.
+  asks for centred, mid-sized objects rather than for better-drawn ones (and very small ψ, far from where it was
+  trained, draws worse ones): here truncation costs variety and buys nothing. Measuring both sides is what reveals it.
 * **FID** is worst at the smallest ψ. Between the other settings its differences are about as large as the spread of
   FID between sets of a few hundred images (section 1), so they do not rank them. Its **covariance term** dominates at
   every ψ: FID mixes two failures into one number — images that look wrong move the mean, images that are all alike
@@ -374,11 +373,11 @@ fig.tight_layout(); plt.show()
 md("""
 Each row of a confusion matrix is one class the images were made for; each column is what the classifier read. A
 perfect generator (and classifier) puts everything on the diagonal. On real images the probe's matrix is diagonal,
-so the classifier is not the problem. The generated matrix is not, and it says more than the overall accuracy
-of about 3/4, which alone could mean that every class is drawn a little wrong:
-* circles and hearts are nearly always read as what was asked for;
-* most **squares are read as hearts**: the generator's squares, rounded at the corners, sit between the two;
-* stars and triangles lose a share to the neighbour with fewer points (star → triangle, triangle → square).
+so the classifier is not the problem. The generated matrix is nearly diagonal too: the probe confirms about 99 % of
+the classes asked for, and the misses are spread thinly over the other classes rather than gathered in one
+confusion. A matrix says more than the overall accuracy: an accuracy of 3/4 could mean every class drawn a little
+wrong, or one class drawn as another (an earlier `shapes-biggan`, which drew its objects in place, had most of its
+squares read as hearts).
 
 Seed 001 reads its matrices the same way: BigGAN's "deer" looked like dogs, and its birds, cars and trucks were often
 read as airplanes.

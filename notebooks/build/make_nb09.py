@@ -131,6 +131,11 @@ GAN dissection (seed 004) looks inside one layer. Each **unit** (channel) of the
 block: 16 units at 64×64) of
 `shapes-biggan` is thresholded at its own top-10 % activation level and compared with the probe's object mask: the
 intersection over union (IoU) says how well the unit "is" the object. `rank_units` sorts the units by it.
+
+One twist: `shapes-biggan` draws its object upright, centred and at one size, and a spatial transformer then moves,
+turns and scales it into place. Its object units fire where the object is *drawn*, not where it lands, so
+`rank_units` also scores each unit with its map placed the way the object was (`ranking.is_placed(unit)` says which
+frame matched); the units explorer's heatmap does the same.
 """)
 code("""
 from latentlab.methods import causal_effect, causal_sweep, intervene, rank_units, record_units
