@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
-from latentlab.generators.placement import Placement
+from latentlab.generators.placement import Placement, rotation_grid
 from latentlab.zoo.recipes.shapes_biggan import fold_spectral_norm
 
 
@@ -157,9 +157,9 @@ def test_rotation_grid_turns_an_upright_render_into_the_rotated_one():
     _, upright, _ = render_layers(sample_factors(8, seed=3, rotation=0.0))
     centre = torch.stack([factors.x, factors.y], 1)
     rotation = torch.stack([torch.cos(factors.rotation), torch.sin(factors.rotation)], 1)
-    turned = F.grid_sample(upright, CompactBigGAN._rotation_grid(centre, rotation, 64), align_corners=False)
+    turned = F.grid_sample(upright, rotation_grid(centre, rotation, 64), align_corners=False)
     assert (turned - alpha).abs().mean() < 0.2 * (upright - alpha).abs().mean()
-    backwards = F.grid_sample(upright, CompactBigGAN._rotation_grid(centre, rotation * torch.tensor([1.0, -1.0]), 64),
+    backwards = F.grid_sample(upright, rotation_grid(centre, rotation * torch.tensor([1.0, -1.0]), 64),
                               align_corners=False)
     assert (turned - alpha).abs().mean() < 0.2 * (backwards - alpha).abs().mean()
 

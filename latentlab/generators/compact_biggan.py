@@ -28,7 +28,7 @@ from torch import nn
 
 from latentlab.errors import check_latents
 from latentlab.generators.base import Generator, JsonConfig, SplitGenerator
-from latentlab.generators.placement import Placement, place, placement_from_head, placement_grid, rotation_grid
+from latentlab.generators.placement import Placement, place, placement_from_head, placement_grid
 from latentlab.generators.region import resize_mask
 
 OUTPUTS = ("rgb", "layered")
@@ -220,8 +220,6 @@ class CompactBigGAN(Generator):
 
     def _placement_grid(self, placement: Placement, size: int) -> torch.Tensor:
         return placement_grid(placement, size, self.config.object_size)
-
-    _rotation_grid = staticmethod(rotation_grid)
 
     def layers(self, z: torch.Tensor, y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The layers a ``"layered"`` generator composites: background, object alpha, object colour.

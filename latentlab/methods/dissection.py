@@ -283,7 +283,7 @@ def place_maps(maps: torch.Tensor, grids: torch.Tensor | None) -> torch.Tensor:
     """Unit maps [N, U, R, R] drawn in the frame of a generator's object, placed in the image as its object was.
 
     Generators that draw their object upright and centred and place it with a spatial transformer
-    (``shapes-biggan``, ``shapes-stylegan``) have object units that fire where the object is drawn,
+    (``shapes-biggan``, a ``CompactStyleGAN`` with ``output="layered"``) have object units that fire where the object is drawn,
     not where it lands; ``grids`` [N, R, R, 2] (``generator.object_grid(z, y)``) carry them there.
     """
     if grids is None:
