@@ -1,6 +1,6 @@
 """Recipe for ``shapes-biggan``: a compact BigGAN trained on the Shapes world.
 
-    latentlab train shapes-biggan --out runs/shapes-biggan   # 3,600 steps, about 30 minutes on 2 CPU cores
+    latentlab train shapes-biggan --out runs/shapes-biggan   # 3,600 steps, about 35 minutes on 2 CPU cores
 
 Paired, then adversarial: every latent stands for the factors a :class:`LatentFactorMap`
 reads off it, and for the first 3,000 steps the generator learns to render them — its
