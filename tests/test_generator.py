@@ -183,12 +183,17 @@ def test_placement_grid_moves_turns_and_scales_a_centred_render():
     assert (placed - alpha).abs().mean() < 0.01
 
 
-def test_rotate_object_turns_only_the_alpha_and_follows_region_edits():
+def _placing_generator(**options):
+    """A tiny generator that places its object (and keeps the generator contract), with three latents."""
     torch.manual_seed(0)
-    cfg = CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8, 8), class_in_stem=True, rotate_object=True)
-    g = CompactBigGAN(cfg).eval()
+    g = CompactBigGAN(CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8, 8), rotate_object=True,
+                                          **options)).eval()
     _contract(g)
-    z, y = g.sample_latents(3, seed=2), g.sample_classes(3, seed=2)
+    return g, g.sample_latents(3, seed=2), g.sample_classes(3, seed=2)
+
+
+def test_rotate_object_turns_only_the_alpha_and_follows_region_edits():
+    g, z, y = _placing_generator(class_in_stem=True)
     centre, rotation, size = g.placement(z, y)
     assert centre.shape == (3, 2) and torch.allclose(rotation.norm(dim=1), torch.ones(3), atol=1e-5) and size is None
     background, alpha, colour = g.layers(z, y)
@@ -211,11 +216,7 @@ def test_rotate_object_turns_only_the_alpha_and_follows_region_edits():
 
 
 def test_scale_object_sizes_the_object_by_the_placement_head():
-    torch.manual_seed(0)
-    cfg = CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8, 8), rotate_object=True, scale_object=True)
-    g = CompactBigGAN(cfg).eval()
-    _contract(g)
-    z, y = g.sample_latents(3, seed=2), g.sample_classes(3, seed=2)
+    g, z, y = _placing_generator(scale_object=True)
     size = g.placement(z, y).size
     assert size.shape == (3,) and (size > 0).all()
     with torch.no_grad():  # a smaller predicted size shrinks the same drawing onto fewer pixels

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from latentlab.errors import check_positive_int, check_truncation, unknown_name_error
+from latentlab.generators.placement import place
 
 MODES = ("ablate", "insert")
 INSERT_QUANTILE = 0.99  # insert sets a unit to its 99th-percentile activation: where it fires
@@ -290,7 +291,7 @@ def place_maps(maps: torch.Tensor, grids: torch.Tensor | None) -> torch.Tensor:
         raise ValueError("these units were recorded from a generator that does not place its object (no object grids)")
     if grids.shape[1:3] != maps.shape[-2:]:
         raise ValueError(f"object grids of {tuple(grids.shape[1:3])} do not fit maps of {tuple(maps.shape[-2:])}")
-    return F.grid_sample(maps, grids.to(maps.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
+    return place(maps, grids)
 
 
 def record_units(generator, layer: str, n: int = 256, seed: int = 0, classes=None, *, truncation: float | None = None,

@@ -54,23 +54,24 @@ def placement_loss(placement: Placement, factors: ShapeFactors) -> torch.Tensor:
     return loss
 
 
-def _batches(generator, factors_of: FactorsOf, steps: int, batch_size: int, seed: int):
+def _fit(generator, factors_of: FactorsOf, modules: Sequence[torch.nn.Module], loss_of, *, steps: int,
+         batch_size: int, seed: int, lr: float):
+    """Adam with a cosine schedule on ``modules`` over fresh latents; ``loss_of(factors, head inputs)``
+    returns (loss, what to report). Head inputs carry gradients only when ``modules`` feed them."""
+    parameters = [p for module in modules for p in module.parameters()]
+    optimizer = torch.optim.Adam(parameters, lr=lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
     rng = torch.Generator().manual_seed(seed)
-    device = next(generator.parameters()).device
+    device = parameters[0].device
+    heads_only = all(m in (getattr(generator, "placement_head", None), getattr(generator, "object_colour", None))
+                     for m in modules)
+    value = float("nan")
     for _ in range(steps):
         z = torch.randn(batch_size, generator.latent_dim, generator=rng)
         y = torch.randint(len(generator.class_names), (batch_size,), generator=rng)
-        with torch.no_grad():
+        with torch.set_grad_enabled(not heads_only):
             inputs = generator._head_inputs(z.to(device), y.to(device))
-        yield factors_of(z, y), inputs
-
-
-def _fit(head: torch.nn.Module, steps: int, lr: float, batches, loss_of) -> float:
-    optimizer = torch.optim.Adam(head.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
-    value = float("nan")
-    for factors, inputs in batches:
-        loss, value = loss_of(factors, inputs)
+        loss, value = loss_of(factors_of(z, y), inputs)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -78,17 +79,27 @@ def _fit(head: torch.nn.Module, steps: int, lr: float, batches, loss_of) -> floa
     return value
 
 
+def _placement_fit(generator, factors: ShapeFactors, placement_input: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """Placement loss and mean centre error in pixels."""
+    placement = placement_from_head(generator.placement_head(placement_input), generator.config.object_size)
+    true_centre = torch.stack([factors.x, factors.y], dim=1).to(placement.centre.device)
+    error = (placement.centre.detach() - true_centre).norm(dim=1).mean().item() * generator.resolution
+    return placement_loss(placement, factors), error
+
+
+def _colour_fit(generator, factors: ShapeFactors, colour_input: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """Mean absolute colour error (as loss and as a number)."""
+    target = render_layers(factors, size=4)[2].to(colour_input.device)
+    loss = (torch.sigmoid(generator.object_colour(colour_input))[:, :, None, None] - target).abs().mean()
+    return loss, loss.item()
+
+
 def fit_placement_head(generator, factors_of: FactorsOf, *, steps: int = 3000, batch_size: int = 512,
                        seed: int = 0, lr: float = 1e-2) -> float:
     """Fit the placement head alone to the factors (seconds), e.g. before training so outlines are
     learnt in the right place. Returns the final mean centre error in pixels."""
-    def loss_of(factors: ShapeFactors, inputs) -> tuple[torch.Tensor, float]:
-        placement = placement_from_head(generator.placement_head(inputs[0]), generator.config.object_size)
-        true_centre = torch.stack([factors.x, factors.y], dim=1).to(placement.centre.device)
-        error = (placement.centre.detach() - true_centre).norm(dim=1).mean().item() * generator.resolution
-        return placement_loss(placement, factors), error
-
-    return _fit(generator.placement_head, steps, lr, _batches(generator, factors_of, steps, batch_size, seed), loss_of)
+    return _fit(generator, factors_of, [generator.placement_head], lambda f, inputs: _placement_fit(generator, f, inputs[0]),
+                steps=steps, batch_size=batch_size, seed=seed, lr=lr)
 
 
 def fit_heads(generator, factors_of: FactorsOf, feeders: Sequence[torch.nn.Module], *, steps: int = 3000,
@@ -96,39 +107,18 @@ def fit_heads(generator, factors_of: FactorsOf, feeders: Sequence[torch.nn.Modul
     """Fit the placement and colour heads together with the ``feeders`` whose output they read
     (a mapping network, a class embedding) to the factors. Returns the final mean centre error in
     pixels and the mean absolute colour error."""
-    modules = [generator.placement_head, generator.object_colour, *feeders]
-    parameters = [p for module in modules for p in module.parameters()]
-    optimizer = torch.optim.Adam(parameters, lr=lr)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
-    rng = torch.Generator().manual_seed(seed)
-    device = parameters[0].device
-    centre_error = colour_error = float("nan")
-    for _ in range(steps):
-        z = torch.randn(batch_size, generator.latent_dim, generator=rng)
-        y = torch.randint(len(generator.class_names), (batch_size,), generator=rng)
-        factors = factors_of(z, y)
-        placement_input, colour_input = generator._head_inputs(z.to(device), y.to(device))
-        placement = placement_from_head(generator.placement_head(placement_input), generator.config.object_size)
-        target = render_layers(factors, size=4)[2].to(device)
-        colour_loss = (torch.sigmoid(generator.object_colour(colour_input))[:, :, None, None] - target).abs().mean()
-        loss = placement_loss(placement, factors) + colour_loss
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        true_centre = torch.stack([factors.x, factors.y], dim=1).to(device)
-        centre_error = (placement.centre.detach() - true_centre).norm(dim=1).mean().item() * generator.resolution
-        colour_error = colour_loss.item()
-    return centre_error, colour_error
+    def loss_of(factors: ShapeFactors, inputs) -> tuple[torch.Tensor, tuple[float, float]]:
+        (placement, centre_error), (colour, colour_error) = (_placement_fit(generator, factors, inputs[0]),
+                                                             _colour_fit(generator, factors, inputs[1]))
+        return placement + colour, (centre_error, colour_error)
+
+    return _fit(generator, factors_of, [generator.placement_head, generator.object_colour, *feeders], loss_of,
+                steps=steps, batch_size=batch_size, seed=seed, lr=lr)
 
 
 def fit_colour_head(generator, factors_of: FactorsOf, *, steps: int = 3000, batch_size: int = 512,
                     seed: int = 0, lr: float = 3e-3) -> float:
     """Fit the object-colour head alone to the renderer's colours (seconds). Returns the final mean
     absolute colour error."""
-    def loss_of(factors: ShapeFactors, inputs) -> tuple[torch.Tensor, float]:
-        target = render_layers(factors, size=4)[2].to(inputs[1].device)
-        loss = (torch.sigmoid(generator.object_colour(inputs[1]))[:, :, None, None] - target).abs().mean()
-        return loss, loss.item()
-
-    return _fit(generator.object_colour, steps, lr, _batches(generator, factors_of, steps, batch_size, seed), loss_of)
+    return _fit(generator, factors_of, [generator.object_colour], lambda f, inputs: _colour_fit(generator, f, inputs[1]),
+                steps=steps, batch_size=batch_size, seed=seed, lr=lr)
