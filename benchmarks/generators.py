@@ -9,7 +9,10 @@ x, y, scale and hue (generated vs real) so that lost variety shows. Both embedde
 are measured: ``shapes-biggan`` (its figures also at the top level) and ``shapes-stylegan``
 (under its own key with ``fid`` and ``fid_floor`` at ψ = 1; its truncation is toward w̄ in W).
 For Z-space generators, whose ψ resamples every entry of z beyond ±ψ (a third of them at
-ψ = 1), ``untruncated`` measures the prior itself as well.
+ψ = 1), ``untruncated`` measures the prior itself as well. For a generator trained to render
+the factors a :class:`~latentlab.data.LatentFactorMap` reads off its latents, ``pairing_fid``
+is the FID of the renderer itself at those factors, for the same latents: how far from the
+real distribution the pairing puts that ψ, apart from any error of the generator.
 """
 
 from __future__ import annotations
@@ -30,12 +33,21 @@ def real_images(n: int, seed: int, chunk: int = 1000) -> torch.Tensor:
     return torch.cat([render(sample_factors(min(chunk, n - i), seed * 1000 + i))[0] for i in range(0, n, chunk)])
 
 
-def sample(generator, psi: float, classes: torch.Tensor, seed: int) -> torch.Tensor:
-    """Images at truncation ψ: a truncated normal in Z, or for style-based generators w̄ + ψ (w − w̄) in W."""
+def pairings() -> dict:
+    """Generator name → the LatentFactorMap its recipe trains it to render."""
+    from latentlab.zoo.recipes.shapes_biggan import LATENT_FACTORS
+
+    return {"shapes-biggan": LATENT_FACTORS}
+
+
+def sample(generator, psi: float, classes: torch.Tensor, seed: int, pairing=None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Images at truncation ψ (a truncated normal in Z, or for style-based generators w̄ + ψ (w − w̄)
+    in W), and with a ``pairing`` the renders of the factors the same latents stand for."""
     if isinstance(generator, StyleGenerator):
         z = generator.sample_latents(len(classes), seed=seed)
-        return generator.from_w(generator.to_w(z, classes, truncation=psi))
-    return generator(generator.sample_latents(len(classes), seed=seed, truncation=psi), classes)
+        return generator.from_w(generator.to_w(z, classes, truncation=psi)), None
+    z = generator.sample_latents(len(classes), seed=seed, truncation=psi)
+    return generator(z, classes), None if pairing is None else render(pairing(z, classes))[0]
 
 
 def evaluate(name: str, n: int, quick: bool) -> dict:
@@ -50,32 +62,40 @@ def evaluate(name: str, n: int, quick: bool) -> dict:
     real_readout = read_factors(probe, real_a)
     classes = torch.arange(n) % len(generator.class_names)  # balanced classes
 
+    pairing = pairings().get(name)
+
     def measure(psi: float | None) -> tuple[dict, torch.Tensor]:
         offset = 9_999_000 if psi is None else int(psi * 1000) * 1000
-        with torch.no_grad():
-            images = torch.cat([sample(generator, psi, classes[i:i + 100], seed=offset + i)
-                                for i in range(0, n, 100)])  # small chunks run faster on CPU
+        with torch.no_grad():  # small chunks run faster on CPU
+            images, renders = zip(*(sample(generator, psi, classes[i:i + 100], seed=offset + i, pairing=pairing)
+                                    for i in range(0, n, 100)))
+        images = torch.cat(images)
         readout = read_factors(probe, images)
-        return {"psi": psi, "class_consistency": round(class_consistency(readout, classes), 4),
-                "fid": round(fid_from_statistics(fid_statistics(images), reference), 4), "fid_floor": round(floor, 4),
-                "wasserstein": {k: round(v, 4) for k, v in factor_spread(readout, real_readout).items()}}, images
+        entry = {"psi": psi, "class_consistency": round(class_consistency(readout, classes), 4),
+                 "fid": round(fid_from_statistics(fid_statistics(images), reference), 4), "fid_floor": round(floor, 4),
+                 "wasserstein": {k: round(v, 4) for k, v in factor_spread(readout, real_readout).items()}}
+        if pairing is not None:
+            entry["pairing_fid"] = round(fid_from_statistics(fid_statistics(torch.cat(renders)), reference), 4)
+        return entry, images
+
+    def row(label, entry: dict) -> tuple:
+        w = entry["wasserstein"]
+        return (label, entry["class_consistency"], entry["fid"], entry["fid_floor"], round(entry["fid"] / floor, 2),
+                entry.get("pairing_fid", "-"), w["x"], w["y"], w["scale"], w["hue"])
 
     rows, entries, grids = [], [], []
     for psi in PSIS:
         entry, images = measure(psi)
         grids.append(images[:10])
         entries.append(entry)
-        w = entry["wasserstein"]
-        rows.append((psi, entry["class_consistency"], entry["fid"], entry["fid_floor"],
-                     round(entry["fid"] / floor, 2), w["x"], w["y"], w["scale"], w["hue"]))
+        rows.append(row(psi, entry))
     # a truncated normal at ψ = 1 still resamples a third of z's entries; the prior itself, for comparison
     untruncated = None if isinstance(generator, StyleGenerator) else measure(None)[0]
     if untruncated:
-        w = untruncated["wasserstein"]
-        rows.append(("none", untruncated["class_consistency"], untruncated["fid"], untruncated["fid_floor"],
-                     round(untruncated["fid"] / floor, 2), w["x"], w["y"], w["scale"], w["hue"]))
+        rows.append(row("none", untruncated))
     print(f"\n{name}: {speed:.0f} images/s at batch 64, {n} samples per set")
-    print_table(rows, ("psi", "class_cons", "fid", "fid_floor", "fid/floor", "W_x", "W_y", "W_scale", "W_hue"))
+    print_table(rows, ("psi", "class_cons", "fid", "fid_floor", "fid/floor", "pairing_fid", "W_x", "W_y", "W_scale",
+                       "W_hue"))
     at1 = next(e for e in entries if e["psi"] == 1.0)
     bars = {"class_consistency_at_psi1>=0.90": at1["class_consistency"] >= 0.90,
             "fid_at_psi1<=5*floor": at1["fid"] <= 5 * at1["fid_floor"]}
@@ -101,7 +121,10 @@ def plot(name: str, entries: list[dict], grids: list[torch.Tensor]) -> None:
     ax[0].plot(psis, [e["class_consistency"] for e in entries], "o-")
     ax[0].axhline(0.9, ls=":", c="gray")
     ax[0].set(xlabel="truncation ψ", ylabel="class consistency", title="fidelity")
-    ax[1].plot(psis, [e["fid"] / e["fid_floor"] for e in entries], "o-")
+    ax[1].plot(psis, [e["fid"] / e["fid_floor"] for e in entries], "o-", label="generator")
+    if "pairing_fid" in entries[0]:
+        ax[1].plot(psis, [e["pairing_fid"] / e["fid_floor"] for e in entries], "s--", label="renderer at the pairing")
+        ax[1].legend()
     ax[1].axhline(5, ls=":", c="gray")
     ax[1].set(xlabel="truncation ψ", ylabel="FID / real-vs-real floor", title="distance to real", yscale="log")
     for key in ("x", "y", "scale", "hue"):

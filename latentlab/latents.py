@@ -34,6 +34,21 @@ def truncated_normal(n: int, dim: int, truncation: float | None = None, *, seed:
     return z
 
 
+def normalize_chunks(z: torch.Tensor, chunk: int, knee: float) -> torch.Tensor:
+    """Each ``chunk`` of every latent scaled to length √chunk, or shorter in proportion when its
+    root-mean-square is below ``knee``: z_c / max(rms(z_c), knee).
+
+    Untruncated latents (rms ≈ 1 ± 1/√(2·chunk)) and latents truncated at ψ ≥ 1 (rms ≈ 0.54 at
+    ψ = 1) land on the same sphere, so only their direction counts; stronger truncation shrinks
+    each chunk toward 0, the mean latent, about in proportion to ψ.
+    """
+    if z.shape[-1] % chunk:
+        raise ValueError(f"latent size {z.shape[-1]} does not split into chunks of {chunk}")
+    chunks = z.unflatten(-1, (-1, chunk))
+    rms = chunks.square().mean(-1, keepdim=True).sqrt()
+    return (chunks / rms.clamp(min=knee)).flatten(-2)
+
+
 def lerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
     """Linear interpolation [steps, ...] from a to b inclusive."""
     t = torch.linspace(0.0, 1.0, check_positive_int("steps", steps), dtype=a.dtype, device=a.device)

@@ -234,3 +234,19 @@ def test_fitting_the_mapping_and_heads_brings_placement_and_colour_to_the_factor
     g.eval()
     after = centre_error(), colour_error()
     assert after[0] < 0.5 * before[0] and after[1] < 0.8 * before[1], (before, after)
+
+
+def test_input_from_w_adds_a_map_of_the_first_style_to_the_constant():
+    g = _layered_tiny(input_from_w=True)
+    first = g.blocks[0]
+    w = torch.randn(2, g.w_dim)
+    start = first.start(w)
+    assert start.shape == (2, *first.const.shape)
+    assert not torch.allclose(start[0], start[1])  # what the first block starts from depends on the style
+    with torch.no_grad():
+        first.input.weight.zero_()
+        first.input.bias.zero_()
+    assert torch.allclose(first.start(w), first.const[None].expand(2, -1, -1, -1))
+    z, y = _zy(g, n=2)
+    assert torch.allclose(g(z, y), g.from_w(g.to_w(z, y)), atol=1e-5)  # still a function of the styles alone
+    assert _layered_tiny().blocks[0].input is None

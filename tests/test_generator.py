@@ -230,3 +230,15 @@ def test_scale_object_sizes_the_object_by_the_placement_head():
     with pytest.raises(ValueError, match="object_size"):
         CompactBigGAN(CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16), rotate_object=True,
                                           scale_object=True, object_size=1.5))
+
+
+def test_chunk_knee_reads_each_latent_chunk_by_its_direction():
+    g = CompactBigGAN(CompactBigGANConfig(latent_dim=12, embed_dim=8, channels=(32, 16, 8), chunk_knee=0.5)).eval()
+    z, y = g.sample_latents(4, seed=0), g.sample_classes(4, seed=0)
+    chunks = z.unflatten(1, (3, 4))
+    z = (chunks / chunks.square().mean(-1, keepdim=True).sqrt()).flatten(1)  # every chunk at rms 1
+    with torch.no_grad():
+        assert torch.allclose(g(z, y), g(0.6 * z, y), atol=1e-5)  # only the direction counts above the knee
+        assert not torch.allclose(g(z, y), g(z.roll(1, 1), y), atol=1e-3)
+        mean, near = g(torch.zeros_like(z), y), g(0.01 * z, y)  # far below the knee: toward the mean latent
+        assert (near - mean).abs().max() < 0.1 * (g(z, y) - mean).abs().max()

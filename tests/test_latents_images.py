@@ -5,7 +5,7 @@ import torch
 from PIL import Image
 
 from latentlab.images import from_pil, make_grid, save_image, to_bytes, to_pil, upscale
-from latentlab.latents import lerp, project_to_ball, slerp, truncated_normal
+from latentlab.latents import lerp, normalize_chunks, project_to_ball, slerp, truncated_normal
 
 
 def test_truncated_normal_is_bounded_reproducible_and_normal_without_psi():
@@ -21,6 +21,22 @@ def test_truncated_normal_is_bounded_reproducible_and_normal_without_psi():
 def test_bad_truncation_fails_clearly(psi):
     with pytest.raises(ValueError, match="truncation"):
         truncated_normal(4, 4, psi)
+
+
+def test_normalize_chunks_keeps_direction_and_shrinks_only_short_chunks():
+    z = truncated_normal(200, 12, None, seed=0)
+    out = normalize_chunks(z, 4, knee=0.5)
+    rms = out.unflatten(1, (3, 4)).square().mean(-1).sqrt()
+    assert torch.allclose(rms[(z.unflatten(1, (3, 4)).square().mean(-1).sqrt() > 0.5)], torch.tensor(1.0), atol=1e-5)
+    # a chunk scaled by any factor that keeps it above the knee reads the same
+    unit = (z.unflatten(1, (3, 4)) / z.unflatten(1, (3, 4)).square().mean(-1, keepdim=True).sqrt()).flatten(1)
+    assert torch.allclose(normalize_chunks(0.6 * unit, 4, 0.5), normalize_chunks(2.0 * unit, 4, 0.5), atol=1e-5)
+    # below the knee, length counts in proportion: ψ → 0 heads for the mean latent
+    short = torch.full((1, 4), 0.1)
+    assert torch.allclose(normalize_chunks(short, 4, 0.5), short / 0.5)
+    assert torch.equal(normalize_chunks(torch.zeros(1, 4), 4, 0.5), torch.zeros(1, 4))
+    with pytest.raises(ValueError, match="chunks of 5"):
+        normalize_chunks(z, 5, 0.5)
 
 
 def test_interpolations_hit_their_endpoints():

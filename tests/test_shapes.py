@@ -14,6 +14,8 @@ from latentlab.data import (
     sample_factors,
 )
 from latentlab.data.colours import COLOURS, rgb_to_hue
+from latentlab.data.shapes import SCALE_RANGE
+from latentlab.latents import truncated_normal
 
 
 def test_same_seed_same_images_and_captions():
@@ -160,6 +162,27 @@ def test_truncated_latents_pull_bounded_factors_to_their_median_but_keep_hues():
     full, truncated = factor_map(z, shape), factor_map(z.clamp(-0.3, 0.3), shape)
     assert truncated.scale.std() < 0.5 * full.scale.std()
     assert (truncated.hue * 8).floor().unique().numel() == 8  # every eighth of the hue circle still occurs
+
+
+def test_latent_factors_with_a_knee_read_direction_and_shrink_below_it():
+    """With a knee, factors still follow the world's distribution under the prior; truncation at
+    ψ = 1 keeps their spread, and stronger truncation narrows it about in proportion to ψ."""
+    factor_map = LatentFactorMap(120, 24, seed=0, knee=0.5)
+    z, shape = torch.randn(20000, 120, generator=torch.Generator().manual_seed(0)), torch.randint(5, (20000,))
+    read, drawn = factor_map(z, shape), sample_factors(20000, seed=1)
+    for name in ("hue", "x", "y", "scale", "rotation", "bg_hue", "bg_brightness"):
+        a, b = getattr(read, name).sort().values, getattr(drawn, name).sort().values
+        assert (a - b).abs().mean().item() < 0.02 * (b[-1] - b[0]).item(), name
+    assert torch.allclose(factor_map(1.5 * z[:50], shape[:50]).x, read.x[:50], atol=1e-5)  # length above the knee
+    u = (read.scale - SCALE_RANGE[0]) / (SCALE_RANGE[1] - SCALE_RANGE[0])
+    for psi, low, high in ((1.0, 0.9, 1.1), (0.25, 0.15, 0.45)):
+        narrowed = factor_map(truncated_normal(20000, 120, psi, seed=2), shape)
+        ratio = ((narrowed.scale - SCALE_RANGE[0]) / (SCALE_RANGE[1] - SCALE_RANGE[0])).std() / u.std()
+        assert low < ratio < high, (psi, ratio)
+    median = factor_map(torch.zeros(1, 120), shape[:1])
+    assert torch.allclose(median.scale, torch.tensor([sum(SCALE_RANGE) / 2]))
+    with pytest.raises(ValueError, match="knee"):
+        LatentFactorMap(120, 24, knee=1.5)
 
 
 @pytest.mark.parametrize("z, shape, match", [

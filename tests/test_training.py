@@ -163,11 +163,12 @@ def test_adversarial_start_needs_a_reconstruction_loss(tmp_path):
 
 def test_placement_head_fit_puts_objects_within_a_pixel_or_two():
     from latentlab.training.paired import fit_placement_head
-    from latentlab.zoo.recipes.shapes_biggan import LATENT_FACTORS
+    from latentlab.zoo.recipes.shapes_biggan import ARCHITECTURE, LATENT_FACTORS
 
     torch.manual_seed(0)
     g = CompactBigGAN(CompactBigGANConfig(latent_dim=120, embed_dim=8, channels=(16, 8, 8, 8, 8), class_in_stem=True,
-                                          rotate_object=True, scale_object=True, placement_hidden=64))
+                                          rotate_object=True, scale_object=True, placement_hidden=64,
+                                          chunk_knee=ARCHITECTURE.chunk_knee))
     z, y = g.sample_latents(256, seed=1), g.sample_classes(256, seed=1)
     factors = LATENT_FACTORS(z, y)
 
@@ -181,3 +182,23 @@ def test_placement_head_fit_puts_objects_within_a_pixel_or_two():
     assert before > 8 and centre_error() < 2.5, (before, centre_error())
     size = g.placement(z, y).size.detach()
     assert (size / factors.scale - 1).abs().mean() < 0.08
+
+
+def test_output_layer_refit_lowers_the_paired_loss_and_touches_nothing_else():
+    from latentlab.data import LatentFactorMap
+    from latentlab.training.paired import fit_output_layer, paired_loss
+
+    torch.manual_seed(0)
+    g = CompactBigGAN(CompactBigGANConfig(latent_dim=40, embed_dim=8, channels=(32, 16, 8, 8), class_in_stem=True)).eval()
+    factor_map = LatentFactorMap(40, 10, seed=0)
+    z, y = g.sample_latents(64, seed=5), g.sample_classes(64, seed=5)
+    before = {k: v.clone() for k, v in g.state_dict().items()}
+    with torch.no_grad():
+        loss_before = paired_loss(g, z, y, factor_map(z, y))[0].item()
+    fit_output_layer(g, factor_map, steps=60, batch_size=32, lr=1e-2)
+    with torch.no_grad():
+        loss_after = paired_loss(g, z, y, factor_map(z, y))[0].item()
+    assert loss_after < 0.8 * loss_before, (loss_before, loss_after)
+    changed = {k for k, v in g.state_dict().items() if not torch.equal(v, before[k])}
+    assert changed == {"out_conv.weight", "out_conv.bias"}
+    assert all(p.requires_grad for p in g.parameters())  # unfrozen again

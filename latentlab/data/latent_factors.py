@@ -11,6 +11,12 @@ lays out), colours from the last (the one its object colour and last block see).
 
 Truncating z pulls the bounded factors toward their median (a centred, mid-sized object on
 a mid-bright background) but leaves the angles uniform, so hues keep their variety.
+
+With a ``knee`` the map reads each chunk as :func:`~latentlab.latents.normalize_chunks` leaves
+it: a bounded factor is the exact quantile of its coordinate's *direction* (the coordinate of a
+uniform unit vector), pulled toward the median only by how far the chunk's root-mean-square
+falls below the knee. Truncation at ψ ≥ 1 then keeps the factors' full spread, and at smaller
+ψ shrinks it about in proportion to ψ, down to the median object at ψ → 0.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import math
 
 import torch
+from scipy.special import betainc
 
 from latentlab.data.sdf import SHAPES
 from latentlab.data.shapes import BACKGROUND_BRIGHTNESS_RANGE, SCALE_RANGE, ShapeFactors
@@ -29,8 +36,15 @@ COLOUR = {"hue": (0, 1), "bg_offset": 2, "bg_brightness": 3}
 BG_OFFSET_RANGE = (60.0 / 360, 300.0 / 360)  # background hue minus object hue, as in sample_factors
 
 
-def _uniform(z: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
-    return lo + (hi - lo) * 0.5 * (1.0 + torch.erf(z / math.sqrt(2.0)))
+def _stretch(u: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+    return lo + (hi - lo) * u
+
+
+def _direction_quantile(v: torch.Tensor, dim: int) -> torch.Tensor:
+    """CDF of one coordinate v ∈ [−1, 1] of a uniform unit vector in ``dim`` dimensions."""
+    v = v.double().clamp(-1.0, 1.0)
+    tail = torch.from_numpy(betainc(0.5, (dim - 1) / 2, v.square().numpy()))
+    return (0.5 + 0.5 * torch.sign(v) * tail).float()
 
 
 def _angle(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -47,20 +61,23 @@ class LatentFactorMap:
     """Maps latents [N, latent_dim] and shape classes [N] to the factors they stand for.
 
     ``chunk`` is the size of the generator's latent chunks (the first and the last are read);
-    ``seed`` fixes the rotations.
+    ``seed`` fixes the rotations; ``knee`` > 0 reads chunks by direction, as a generator that
+    applies :func:`~latentlab.latents.normalize_chunks` with the same knee sees them.
     """
 
-    def __init__(self, latent_dim: int = 120, chunk: int = 24, seed: int = 0):
+    def __init__(self, latent_dim: int = 120, chunk: int = 24, seed: int = 0, knee: float = 0.0):
         needed = max(max(v if isinstance(v, int) else max(v) for v in table.values()) for table in (SPATIAL, COLOUR)) + 1
         if chunk < needed or latent_dim < 2 * chunk:
             raise ValueError(f"a LatentFactorMap needs chunks of at least {needed} coordinates and two chunks; "
                              f"got latent_dim={latent_dim}, chunk={chunk}")
-        self.latent_dim, self.chunk, self.seed = latent_dim, chunk, seed
+        if not 0.0 <= knee < 1.0:
+            raise ValueError(f"knee must be in [0, 1) (a chunk's root-mean-square under the prior is about 1), got {knee}")
+        self.latent_dim, self.chunk, self.seed, self.knee = latent_dim, chunk, seed, float(knee)
         self.spatial_rotation = _rotation(chunk, seed)
         self.colour_rotation = _rotation(chunk, seed + 1)
 
     def to_json(self) -> dict:
-        return {"latent_dim": self.latent_dim, "chunk": self.chunk, "seed": self.seed}
+        return {"latent_dim": self.latent_dim, "chunk": self.chunk, "seed": self.seed, "knee": self.knee}
 
     def __call__(self, z: torch.Tensor, shape: torch.Tensor) -> ShapeFactors:
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
@@ -69,18 +86,28 @@ class LatentFactorMap:
         if shape.shape != (z.shape[0],) or (shape < 0).any() or (shape >= len(SHAPES)).any():
             raise ValueError(f"shape classes must be {z.shape[0]} indices in 0..{len(SHAPES) - 1}, got {shape.tolist()}")
         z = z.detach().float().cpu()
-        s = z[:, :self.chunk] @ self.spatial_rotation
-        c = z[:, -self.chunk:] @ self.colour_rotation
-        scale = _uniform(s[:, SPATIAL["scale"]], *SCALE_RANGE)
+        first, last = z[:, :self.chunk], z[:, -self.chunk:]
+        s, c = first @ self.spatial_rotation, last @ self.colour_rotation
+        bounded_s, bounded_c = self._bounded(s, first), self._bounded(c, last)
+        scale = _stretch(bounded_s(SPATIAL["scale"]), *SCALE_RANGE)
         hue = _angle(*c[:, list(COLOUR["hue"])].T) / (2 * math.pi)
-        offset = _uniform(c[:, COLOUR["bg_offset"]], *BG_OFFSET_RANGE)
+        offset = _stretch(bounded_c(COLOUR["bg_offset"]), *BG_OFFSET_RANGE)
         return ShapeFactors(
             shape=shape, hue=hue, scale=scale,
-            x=scale / 2 + _uniform(s[:, SPATIAL["x"]], 0.0, 1.0) * (1 - scale),
-            y=scale / 2 + _uniform(s[:, SPATIAL["y"]], 0.0, 1.0) * (1 - scale),
+            x=scale / 2 + bounded_s(SPATIAL["x"]) * (1 - scale),
+            y=scale / 2 + bounded_s(SPATIAL["y"]) * (1 - scale),
             rotation=_angle(*s[:, list(SPATIAL["rotation"])].T),
             bg_hue=(hue + offset).remainder(1.0),
-            bg_brightness=_uniform(c[:, COLOUR["bg_brightness"]], *BACKGROUND_BRIGHTNESS_RANGE),
+            bg_brightness=_stretch(bounded_c(COLOUR["bg_brightness"]), *BACKGROUND_BRIGHTNESS_RANGE),
             bg_angle=_angle(*s[:, list(SPATIAL["bg_angle"])].T),
             bg_phase=_angle(*s[:, list(SPATIAL["bg_phase"])].T),
         )
+
+    def _bounded(self, rotated: torch.Tensor, chunk: torch.Tensor):
+        """coordinate index → its quantile in [0, 1], uniform under the prior."""
+        if not self.knee:
+            return lambda i: 0.5 * (1.0 + torch.erf(rotated[:, i] / math.sqrt(2.0)))
+        norm = chunk.norm(dim=1)
+        pull = (norm / (math.sqrt(self.chunk) * self.knee)).clamp(max=1.0)  # 1 unless the chunk is short
+        direction = rotated / norm.clamp(min=1e-12)[:, None]
+        return lambda i: 0.5 + (_direction_quantile(direction[:, i], self.chunk) - 0.5) * pull

@@ -30,6 +30,7 @@ from latentlab.errors import check_latents
 from latentlab.generators.base import Generator, JsonConfig, SplitGenerator
 from latentlab.generators.placement import Placement, place, placement_from_head, placement_grid
 from latentlab.generators.region import resize_mask
+from latentlab.latents import normalize_chunks
 
 OUTPUTS = ("rgb", "layered")
 
@@ -51,6 +52,7 @@ class CompactBigGANConfig(JsonConfig):
     placement_hidden: int = 64  # hidden width of the placement head (rotate_object)
     spectral_norm: bool = False  # on while training; folded into the weights when shipped
     head_spectral_norm: bool = True  # also on the small object-colour and placement heads ("layered")
+    chunk_knee: float = 0.0  # > 0: each latent chunk is read by its direction (normalize_chunks with this knee)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -158,6 +160,8 @@ class CompactBigGAN(Generator):
 
     # feature pipeline ------------------------------------------------------------------------
     def _conditions(self, z: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        if self.config.chunk_knee:
+            z = normalize_chunks(z, self.chunk, self.config.chunk_knee)
         chunks = z.split(self.chunk, dim=1)
         embed = self.shared(y)  # y: soft class vectors [N, C]
         stem = torch.cat([chunks[0], embed], dim=1) if self.config.class_in_stem else chunks[0]

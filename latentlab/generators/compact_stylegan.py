@@ -5,7 +5,8 @@ The StyleGAN2 design (Karras et al., 2020) at a size that trains on two CPU core
 - a **mapping network** Z (+ class embedding) → W: normalised inputs, ``mapping_layers``
   fully connected layers with leaky ReLU and a reduced learning rate (equalised learning rate
   for every layer), and a running average w̄ for the truncation trick;
-- a **synthesis network** from a learned 4×4 constant: per block, bilinear up ×2 and two
+- a **synthesis network** from a learned 4×4 constant (with ``input_from_w``, plus a linear map of
+  the first style, so what to draw has an additive path into the input): per block, bilinear up ×2 and two
   3×3 **modulated/demodulated convolutions** whose per-input-channel scales come from w through
   an affine layer, each followed by scaled **noise** (fixed per-layer noise maps at inference,
   fresh noise while training) and a bias + leaky ReLU; one modulated 1×1 convolution to RGB.
@@ -57,6 +58,7 @@ class CompactStyleGANConfig(JsonConfig):
     object_size: float = 0.5  # "layered": the size (fraction of the width) the object is drawn at before placing
     placement_hidden: int = 128  # "layered": hidden width of the placement head
     colour_hidden: int = 64  # "layered": hidden width of the object-colour head
+    input_from_w: bool = False  # the 4×4 input is the learned constant plus a map of the first style
 
     @property
     def resolution(self) -> int:
@@ -113,11 +115,14 @@ class ModulatedConv(nn.Module):
 class StyleBlock(nn.Module):
     """Bilinear up ×2 (except the first block, which starts from a learned constant) and two modulated convs."""
 
-    def __init__(self, cin: int, cout: int, w_dim: int, resolution: int):
+    def __init__(self, cin: int, cout: int, w_dim: int, resolution: int, input_from_w: bool = False):
         super().__init__()
         self.first = cin == 0
         if self.first:
             self.const = nn.Parameter(torch.randn(cout, resolution, resolution))
+            # an additive path from the style to the input: what to draw (a class's outline) need
+            # not be built from channel scalings of one constant
+            self.input = EqualLinear(w_dim, cout * resolution * resolution) if input_from_w else None
         else:
             self.conv0 = ModulatedConv(cin, cout, w_dim, 3, resolution)
         self.conv1 = ModulatedConv(cout, cout, w_dim, 3, resolution)
@@ -125,6 +130,11 @@ class StyleBlock(nn.Module):
 
     def layers(self) -> list[ModulatedConv]:
         return [self.conv1] if self.first else [self.conv0, self.conv1]
+
+    def start(self, w: torch.Tensor) -> torch.Tensor:
+        """The first block's input [N, C, R, R] for first styles ``w`` [N, w_dim]."""
+        x = self.const[None].expand(w.shape[0], -1, -1, -1)
+        return x if self.input is None else x + self.input(w).view(x.shape)
 
 
 def _as_mask(mask: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -156,7 +166,7 @@ class CompactStyleGAN(StyleGenerator):
         self.register_buffer("w_avg", torch.zeros(config.w_dim))
         resolutions = [4 * 2 ** i for i in range(len(config.channels))]
         self.blocks = nn.ModuleList(
-            StyleBlock(0 if i == 0 else config.channels[i - 1], c, config.w_dim, r)
+            StyleBlock(0 if i == 0 else config.channels[i - 1], c, config.w_dim, r, config.input_from_w)
             for i, (c, r) in enumerate(zip(config.channels, resolutions)))
         if config.output not in OUTPUTS:
             raise ValueError(f"unknown output {config.output!r}; expected one of {OUTPUTS}")
@@ -202,7 +212,7 @@ class CompactStyleGAN(StyleGenerator):
         index = sum(b.num_ws for b in self.blocks[:start])
         for block in self.blocks[start:stop]:
             if block.first:
-                x = block.const[None].expand(ws.shape[0], -1, -1, -1)
+                x = block.start(ws[:, index])
             else:
                 x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
             for layer in block.layers():

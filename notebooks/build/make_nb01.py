@@ -71,7 +71,10 @@ md("""
 ## 2. The truncation trick
 BigGAN samples its latent from a normal distribution **truncated** at a threshold ψ: every entry with |z| > ψ is resampled.
 A small ψ gives typical, clean images with little variety; a large ψ gives more variety and more odd samples.
-Below, the same seeds at four thresholds.
+`shapes-biggan` reads each chunk of its latent by its direction, and by its length only when the chunk is shorter
+than half its usual length: down to ψ = 1 objects keep their full spread of positions, sizes and background
+brightness, and below it they gather toward the middle about in proportion to ψ (hues and rotations, read as angles,
+keep their variety). Below, the same seeds at four thresholds.
 """)
 code("""
 psis = [0.25, 0.5, 1.0, 1.5]

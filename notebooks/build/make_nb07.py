@@ -177,9 +177,10 @@ for label, (f, logits) in {"real (second set)": (feats_b, logits_b), "generated,
 md("""
 The second real set is the yardstick. Its IS is close to the maximum of 5 (the probe is sure of each shape and the
 real shapes are balanced), its FID and KID are small, its precision and recall close to 1. The generated set comes
-close on IS and precision: the probe is as sure of its shapes, and generated images lie on the real manifold. Its FID
-is higher and its **recall** lower, and recall says *how*: part of the real variety has no generated image near it
-(section 2 shows that truncation at ψ = 1, which redraws a third of z's entries, pulls objects towards the centre).
+close on every count: the probe is as sure of its shapes (IS), generated images lie on the real manifold (precision)
+and cover its variety (recall), and at 800 images their FID and KID are within the spread of two real sets. Section 1
+of the next part shows how large that spread is; a generator that missed part of the real variety would show it first
+as a lower **recall**, and section 2 does so with truncation.
 
 **torch-fidelity end to end.** The cell above calls torch-fidelity's metric functions on features we extracted. Its
 `calculate_metrics` does the whole chain (quantise to uint8, extract, compute) with a registered feature extractor;
@@ -291,8 +292,9 @@ What the curves show:
 * **Precision** and **class consistency** do not rise as ψ falls; both are lowest at the smallest ψ.
   For a strong generator such as BigGAN, truncation raises both — that is why the trick is used: less variety, but
   better images. Each latent of `shapes-biggan` stands for the factors it was trained to render, so truncating it
-  asks for centred, mid-sized objects rather than for better-drawn ones (and very small ψ, far from where it was
-  trained, draws worse ones): here truncation costs variety and buys nothing. Measuring both sides is what reveals it.
+  below ψ = 1 asks for centred, mid-sized objects rather than for better-drawn ones (and very small ψ, far from where
+  it was trained, draws slightly worse ones); from ψ = 1 on it changes little (notebook 01 says why). Here truncation
+  costs variety and buys nothing. Measuring both sides is what reveals it.
 * **FID** is worst at the smallest ψ. Between the other settings its differences are about as large as the spread of
   FID between sets of a few hundred images (section 1), so they do not rank them. Its **covariance term** dominates at
   every ψ: FID mixes two failures into one number — images that look wrong move the mean, images that are all alike
@@ -321,9 +323,10 @@ if not USE_PRETRAINED:   # the probe's factors exist only in the Shapes world
     print(f" real  {'':32s}{real_factors.x.std():8.2f}  {real_factors.scale.mean():11.2f}")
 """)
 md("""
-All four distances shrink as ψ grows. The last two columns show what they measure at small ψ: the objects crowd near
-the centre of the image (the spread of x is far below the real one) and are smaller than real objects. Loosening the
-truncation moves every factor's distribution towards the real one.
+The distances of x and y shrink as ψ grows to 1 and stay small beyond. The last two columns show what they measure
+at small ψ: the objects crowd near the centre of the image (the spread of x is far below the real one); from ψ = 1 on
+they spread like real objects. At every ψ the generated objects are a little smaller on average than real ones, as the
+probe reads them.
 
 ## 3. Classifier-based evaluation (seed 001 ch. 5)
 Seed 001 generated 512 images for each of ten classes and counted how often a classifier trained on real data
