@@ -13,6 +13,8 @@ For Z-space generators, whose ψ resamples every entry of z beyond ±ψ (a third
 the factors a :class:`~latentlab.data.LatentFactorMap` reads off its latents, ``pairing_fid``
 is the FID of the renderer itself at those factors, for the same latents: how far from the
 real distribution the pairing puts that ψ, apart from any error of the generator.
+``--quick`` (5,000 samples per set, about 4.5 minutes on 2 cores) measures a style-based
+generator at ψ = 1 only and leaves out the untruncated row.
 """
 
 from __future__ import annotations
@@ -84,13 +86,14 @@ def evaluate(name: str, n: int, quick: bool) -> dict:
                 entry.get("pairing_fid", "-"), w["x"], w["y"], w["scale"], w["hue"])
 
     rows, entries, grids = [], [], []
-    for psi in PSIS:
+    style = isinstance(generator, StyleGenerator)
+    for psi in (1.0,) if quick and style else PSIS:  # --quick: a style-based generator's bar (ψ = 1) only
         entry, images = measure(psi)
         grids.append(images[:10])
         entries.append(entry)
         rows.append(row(psi, entry))
     # a truncated normal at ψ = 1 still resamples a third of z's entries; the prior itself, for comparison
-    untruncated = None if isinstance(generator, StyleGenerator) else measure(None)[0]
+    untruncated = None if style or quick else measure(None)[0]
     if untruncated:
         rows.append(row("none", untruncated))
     print(f"\n{name}: {speed:.0f} images/s at batch 64, {n} samples per set")

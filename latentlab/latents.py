@@ -42,6 +42,8 @@ def normalize_chunks(z: torch.Tensor, chunk: int, knee: float) -> torch.Tensor:
     ψ = 1) land on the same sphere, so only their direction counts; stronger truncation shrinks
     each chunk toward 0, the mean latent, about in proportion to ψ.
     """
+    if not knee > 0:
+        raise ValueError(f"knee must be positive (a chunk's root-mean-square below which length counts), got {knee}")
     if z.shape[-1] % chunk:
         raise ValueError(f"latent size {z.shape[-1]} does not split into chunks of {chunk}")
     chunks = z.unflatten(-1, (-1, chunk))

@@ -37,6 +37,8 @@ def test_normalize_chunks_keeps_direction_and_shrinks_only_short_chunks():
     assert torch.equal(normalize_chunks(torch.zeros(1, 4), 4, 0.5), torch.zeros(1, 4))
     with pytest.raises(ValueError, match="chunks of 5"):
         normalize_chunks(z, 5, 0.5)
+    with pytest.raises(ValueError, match="knee must be positive"):
+        normalize_chunks(z, 4, 0.0)
 
 
 def test_interpolations_hit_their_endpoints():

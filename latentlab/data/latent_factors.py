@@ -28,6 +28,7 @@ from scipy.special import betainc
 
 from latentlab.data.sdf import SHAPES
 from latentlab.data.shapes import BACKGROUND_BRIGHTNESS_RANGE, SCALE_RANGE, ShapeFactors
+from latentlab.latents import normalize_chunks
 
 #: Coordinates of the rotated spatial chunk each spatial factor reads (pairs are angles).
 SPATIAL = {"scale": 0, "x": 1, "y": 2, "rotation": (3, 4), "bg_angle": (5, 6), "bg_phase": (7, 8)}
@@ -107,7 +108,7 @@ class LatentFactorMap:
         """coordinate index → its quantile in [0, 1], uniform under the prior."""
         if not self.knee:
             return lambda i: 0.5 * (1.0 + torch.erf(rotated[:, i] / math.sqrt(2.0)))
-        norm = chunk.norm(dim=1)
-        pull = (norm / (math.sqrt(self.chunk) * self.knee)).clamp(max=1.0)  # 1 unless the chunk is short
-        direction = rotated / norm.clamp(min=1e-12)[:, None]
+        seen = normalize_chunks(chunk, self.chunk, self.knee)  # what the generator reads
+        pull = seen.square().mean(1).sqrt()  # its length: 1 unless the chunk is shorter than the knee
+        direction = rotated / chunk.norm(dim=1).clamp(min=1e-12)[:, None]
         return lambda i: 0.5 + (_direction_quantile(direction[:, i], self.chunk) - 0.5) * pull
