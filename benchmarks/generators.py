@@ -37,17 +37,19 @@ def real_images(n: int, seed: int, chunk: int = 1000) -> torch.Tensor:
 
 def pairings() -> dict:
     """Generator name → the LatentFactorMap its recipe trains it to render."""
-    from latentlab.zoo.recipes.shapes_biggan import LATENT_FACTORS
+    from latentlab.zoo.recipes import shapes_biggan, shapes_stylegan
 
-    return {"shapes-biggan": LATENT_FACTORS}
+    return {"shapes-biggan": shapes_biggan.LATENT_FACTORS, "shapes-stylegan": shapes_stylegan.LATENT_FACTORS}
 
 
 def sample(generator, psi: float, classes: torch.Tensor, seed: int, pairing=None) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Images at truncation ψ (a truncated normal in Z, or for style-based generators w̄ + ψ (w − w̄)
-    in W), and with a ``pairing`` the renders of the factors the same latents stand for."""
+    in W), and with a ``pairing`` the renders of the factors the same latents stand for (for a
+    style-based generator only untruncated: its pairing is defined on z, not on w)."""
     if isinstance(generator, StyleGenerator):
         z = generator.sample_latents(len(classes), seed=seed)
-        return generator.from_w(generator.to_w(z, classes, truncation=psi)), None
+        images = generator.from_w(generator.to_w(z, classes, truncation=psi))
+        return images, None if pairing is None or psi != 1.0 else render(pairing(z, classes))[0]
     z = generator.sample_latents(len(classes), seed=seed, truncation=psi)
     return generator(z, classes), None if pairing is None else render(pairing(z, classes))[0]
 
@@ -76,7 +78,7 @@ def evaluate(name: str, n: int, quick: bool) -> dict:
         entry = {"psi": psi, "class_consistency": round(class_consistency(readout, classes), 4),
                  "fid": round(fid_from_statistics(fid_statistics(images), reference), 4), "fid_floor": round(floor, 4),
                  "wasserstein": {k: round(v, 4) for k, v in factor_spread(readout, real_readout).items()}}
-        if pairing is not None:
+        if renders[0] is not None:
             entry["pairing_fid"] = round(fid_from_statistics(fid_statistics(torch.cat(renders)), reference), 4)
         return entry, images
 
@@ -125,8 +127,10 @@ def plot(name: str, entries: list[dict], grids: list[torch.Tensor]) -> None:
     ax[0].axhline(0.9, ls=":", c="gray")
     ax[0].set(xlabel="truncation ψ", ylabel="class consistency", title="fidelity")
     ax[1].plot(psis, [e["fid"] / e["fid_floor"] for e in entries], "o-", label="generator")
-    if "pairing_fid" in entries[0]:
-        ax[1].plot(psis, [e["pairing_fid"] / e["fid_floor"] for e in entries], "s--", label="renderer at the pairing")
+    paired = [e for e in entries if "pairing_fid" in e]
+    if paired:
+        ax[1].plot([e["psi"] for e in paired], [e["pairing_fid"] / e["fid_floor"] for e in paired], "s--",
+                   label="renderer at the pairing")
         ax[1].legend()
     ax[1].axhline(5, ls=":", c="gray")
     ax[1].set(xlabel="truncation ψ", ylabel="FID / real-vs-real floor", title="distance to real", yscale="log")

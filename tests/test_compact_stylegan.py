@@ -5,9 +5,10 @@ from latentlab.data import SHAPES, ShapesDataset
 from latentlab.generators.compact_stylegan import CompactStyleGAN, CompactStyleGANConfig
 from latentlab.generators.style import check_space
 from latentlab.masks import rect_mask
+from latentlab.metrics import read_factors
 from latentlab.training.discriminator import ProjectionDiscriminator
 from latentlab.training.gan import GANTrainConfig, train_gan
-from latentlab.zoo import load_generator
+from latentlab.zoo import load_generator, load_probe
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,20 @@ def test_loads_by_name_and_keeps_the_generator_contract(g):
     assert a.shape == (4, 3, 64, 64) and a.min() >= 0 and a.max() <= 1
     assert torch.equal(a, b)  # fixed noise maps at inference: deterministic
     assert g.num_ws == len(g.layer_resolutions) == 10
+
+
+def test_shipped_weights_render_what_their_latents_stand_for(g):
+    """shapes-stylegan was trained to render the factors its recipe's LATENT_FACTORS reads off each latent."""
+    from latentlab.data import render
+    from latentlab.zoo.recipes.shapes_stylegan import LATENT_FACTORS
+
+    z, y = _zy(g, 64, 11)
+    with torch.no_grad():
+        images = g(z, y)
+    target = render(LATENT_FACTORS(z, y))[0]
+    error = (images - target).abs().mean().item()
+    assert error < 0.1, error  # shapes are placed within about a pixel; backgrounds match less closely than shapes-biggan's
+    assert (images - target.roll(1, 0)).abs().mean().item() > 2 * error  # the pairing is specific to each latent
 
 
 def test_w_and_wplus_reproduce_the_z_path(g):
@@ -58,12 +73,19 @@ def test_style_mixing_ranges_and_effect(g):
     coarse, middle, fine = (g.mix_layers(r) for r in ("coarse", "middle", "fine"))
     assert sorted(coarse + middle + fine) == list(range(g.num_ws))
     assert max(g.layer_resolutions[i] for i in coarse) < min(g.layer_resolutions[i] for i in fine)
-    a, b = g.to_wplus(*_zy(g, 16, 1)), g.to_wplus(*_zy(g, 16, 2))
+    a, b = g.to_wplus(*_zy(g, 32, 1)), g.to_wplus(*_zy(g, 32, 2))
     with torch.no_grad():
-        base = g.from_wplus(a)
-        change = {r: (g.from_wplus(g.mix(a, b, r)) - base).square().mean().item() for r in ("coarse", "fine")}
         assert torch.equal(g.mix(a, b, []), a)
-    assert change["coarse"] > change["fine"] > 0  # coarse styles decide more of the image than fine ones
+        read = {name: read_factors(load_probe(), g.from_wplus(ws)) for name, ws in
+                (("a", a), ("b", b), ("coarse", g.mix(a, b, "coarse")), ("fine", g.mix(a, b, "fine")))}
+    # the probe reads where the object sits from the coarse styles and its colour from the fine ones
+    where = lambda r: torch.stack([r.x, r.y], 1)  # noqa: E731
+    hue_gap = lambda r, s: torch.remainder(r.hue - s.hue + 0.5, 1.0).sub(0.5).abs()  # noqa: E731
+    gap = lambda x, y: (x - y).norm(dim=1)  # noqa: E731
+    assert gap(where(read["coarse"]), where(read["b"])).mean() < 0.3 * gap(where(read["coarse"]), where(read["a"])).mean()
+    assert gap(where(read["fine"]), where(read["a"])).mean() < 0.3 * gap(where(read["fine"]), where(read["b"])).mean()
+    assert hue_gap(read["fine"], read["b"]).mean() < 0.3 * hue_gap(read["fine"], read["a"]).mean()
+    assert hue_gap(read["coarse"], read["a"]).mean() < 0.3 * hue_gap(read["coarse"], read["b"]).mean()
     with pytest.raises(ValueError, match="did you mean 'coarse'"):
         g.mix_layers("corse")
     with pytest.raises(ValueError, match="out of range"):
@@ -250,3 +272,48 @@ def test_input_from_w_adds_a_map_of_the_first_style_to_the_constant():
     z, y = _zy(g, n=2)
     assert torch.allclose(g(z, y), g.from_w(g.to_w(z, y)), atol=1e-5)  # still a function of the styles alone
     assert _layered_tiny().blocks[0].input is None
+
+
+def test_drawn_layers_placed_by_their_placement_are_the_layers():
+    from latentlab.generators.placement import place
+
+    g = _layered_tiny()
+    z, y = g.sample_latents(3, seed=2), torch.tensor([0, 2, 4])
+    with torch.no_grad():
+        background, alpha, colour = g.layers(z, y)
+        d_background, drawn, d_colour, placement = g.drawn_layers(z, y)
+        placed = place(drawn, g.object_grid(z, y))
+    assert torch.allclose(background, d_background) and torch.allclose(colour, d_colour)
+    assert torch.allclose(placed, alpha, atol=1e-6)
+    assert torch.allclose(placement.centre, g.placement(z, y).centre)
+    with pytest.raises(ValueError, match="layered"):
+        CompactStyleGAN(CompactStyleGANConfig(latent_dim=8, w_dim=16, channels=(16, 8))).drawn_layers(z[:, :8], y)
+
+
+def test_drawn_frame_loss_trains_the_drawn_alpha_toward_each_class_outline():
+    from latentlab.data import LatentFactorMap, render_layers
+    from latentlab.training.paired import drawn_factors, drawn_frame_loss
+
+    g = _layered_tiny(input_from_w=True, mapping_lr=1.0).train()
+    factor_map = LatentFactorMap(18, 9, seed=0)
+    optimizer = torch.optim.Adam(g.parameters(), lr=3e-3, betas=(0.0, 0.99))
+    rng = torch.Generator().manual_seed(0)
+    z_test, y_test = g.sample_latents(64, seed=5), torch.arange(64) % 5
+
+    def drawn_error() -> float:
+        with torch.no_grad():
+            drawn = g.eval().drawn_layers(z_test, y_test)[1]
+        g.train()
+        target = render_layers(drawn_factors(factor_map(z_test, y_test), g.config.object_size), size=g.resolution)[1]
+        return (drawn - target).abs().mean().item()
+
+    before, losses = drawn_error(), []
+    for _ in range(60):
+        z, y = torch.randn(32, 18, generator=rng), torch.randint(5, (32,), generator=rng)
+        loss, images = drawn_frame_loss(g, z, y, factor_map(z, y))
+        assert images.shape == (32, 3, 16, 16) and images.requires_grad  # placed composites, for a discriminator
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert drawn_error() < 0.6 * before and sum(losses[-5:]) < 0.7 * sum(losses[:5]), (before, drawn_error())

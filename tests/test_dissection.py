@@ -188,3 +188,13 @@ def test_bad_input(shipped_generator, recording, objects):
         record_units(g, LAYER, n=0)
     with pytest.raises(ValueError, match="ranking is of layer 'block4'"):
         causal_effect(g, record_units(g, "block2", n=2), objects, k=1)
+
+
+def test_the_style_generator_draws_its_object_with_two_units_of_its_last_block(shipped_probe):
+    from latentlab.zoo import load_generator
+
+    g = load_generator("shapes-stylegan")
+    ranking = rank_units(record_units(g, "b64", n=48, seed=0), "object", probe=shipped_probe)
+    assert ranking.scores[1] > 0.6 and all(ranking.is_placed(u) for u in ranking.top(2)), ranking.table(4)
+    effect = causal_effect(g, record_units(g, "b64", n=48, seed=1), ranking, k=2, probe=shipped_probe, control_draws=3)
+    assert effect["after"] < 0.1 * effect["before"] and effect["control"] > 0.8 * effect["before"], effect

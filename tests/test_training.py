@@ -202,3 +202,22 @@ def test_output_layer_refit_lowers_the_paired_loss_and_touches_nothing_else():
     changed = {k for k, v in g.state_dict().items() if not torch.equal(v, before[k])}
     assert changed == {"out_conv.weight", "out_conv.bias"}
     assert all(p.requires_grad for p in g.parameters())  # unfrozen again
+
+
+def test_drawn_factors_placed_by_the_true_placement_are_the_rendered_objects():
+    from latentlab.data import render_layers, sample_factors
+    from latentlab.generators.placement import Placement, place, placement_grid
+    from latentlab.training.paired import drawn_factors
+
+    factors = sample_factors(64, seed=3)
+    alpha = render_layers(factors, 64)[1]
+    drawn = render_layers(drawn_factors(factors, 0.5), 64)[1]
+    rows, cols = torch.meshgrid(torch.arange(64.0) + 0.5, torch.arange(64.0) + 0.5, indexing="ij")
+    mass = drawn.sum((1, 2, 3))
+    centroid = torch.stack([(drawn[:, 0] * cols).sum((1, 2)) / mass, (drawn[:, 0] * rows).sum((1, 2)) / mass], 1) / 64
+    assert (centroid[factors.shape == 0] - 0.5).abs().max() < 0.01  # circles sit at the middle
+    truth = Placement(torch.stack([factors.x, factors.y], 1),
+                      torch.stack([torch.cos(factors.rotation), torch.sin(factors.rotation)], 1), factors.scale)
+    placed = place(drawn, placement_grid(truth, 64, 0.5))
+    iou = ((placed > 0.5) & (alpha > 0.5)).sum((1, 2, 3)) / ((placed > 0.5) | (alpha > 0.5)).sum((1, 2, 3))
+    assert iou.min() > 0.93, iou.min()

@@ -269,6 +269,16 @@ class CompactStyleGAN(StyleGenerator):
         x = self._run_blocks(ws, 0, len(self.blocks), None)
         return self._layers(self.to_rgb(x, ws[:, -1]), ws)
 
+    def drawn_layers(self, z: torch.Tensor, y: torch.Tensor | None = None
+                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, Placement]:
+        """The layers before placing: background, the object's alpha as drawn (upright, centred, at
+        ``object_size``), object colour, and the placement that puts the alpha in the image."""
+        self._check_layered("drawn_layers")
+        ws = self.broadcast(self.mapping(check_latents(z, self.latent_dim), self._check_classes(z, y)))
+        out = self.to_rgb(self._run_blocks(ws, 0, len(self.blocks), None), ws[:, -1])
+        background = (torch.tanh(out[:, :3]) + 1.0) / 2.0
+        return background, torch.sigmoid(out[:, 3:]), self._colour(ws[:, -1]), self._placement(ws[:, 0])
+
     def placement(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Placement:
         """Where a ``"layered"`` generator puts its object (centre, rotation as (cos, sin), size)."""
         self._check_layered("placement")

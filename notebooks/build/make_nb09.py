@@ -169,6 +169,23 @@ The top units do cause the object, but they share the work: with four of them of
 was, and a faint upright copy shows at the centre of the image. The same units feed the background layer too, and
 without them it shows a ghost of the object as the convolutions draw it, before the spatial transformer places it.
 The sweep shows eight units removing the object entirely; `python -m benchmarks.dissection` measures it on 256 images.
+
+The style generator divides the work differently. Its last block (`b64`, 16 units at 64×64) draws the object with two
+units: either one alone can be switched off without losing the object, both together remove it, and random units of
+the same layer leave it alone.
+""")
+code("""
+if not USE_PRETRAINED:
+    style_ranking = rank_units(record_units(G, "b64", n=64, seed=0), "object", probe=probe)
+    style_held_out = record_units(G, "b64", n=64, seed=1)
+    print("top units (unit, IoU):", style_ranking.table(3))
+    for k in (1, 2):
+        e = causal_effect(G, style_held_out, style_ranking, k=k, probe=probe)
+        print(f"k = {k}: object pixel fraction before {e['before']:.3f} · top-{k} off {e['after']:.3f} · {k} random off {e['control']:.3f}")
+    z, y = style_held_out.latents[:6], style_held_out.classes[:6]
+    with torch.no_grad():
+        show(torch.cat([G(z, y), intervene(G, z, y, "b64", style_ranking.top(2), mode="ablate")]), nrow=6,
+             title="shapes-stylegan · top: generated · bottom: its two object units switched off")
 """)
 md("""
 ## 6. The units explorer
@@ -184,7 +201,7 @@ md("""
 **What to take away.** W is where a style-based generator's layers read their instructions; mixing W+ layer ranges
 separates what an image's coarse layers decide (the object's place and size) from what the fine ones decide
 (colour and texture). Units of a convolutional generator can be read like that too: a handful of channels carry
-"object here", and switching them off removes it. The embedded models are small (and `shapes-stylegan`'s shapes still blob-like),
-so read these as the methods at work, not as findings about large GANs.
+"object here", and switching them off removes it. The embedded models are small, so read these as the methods at work,
+not as findings about large GANs.
 """)
 nb.write()
