@@ -214,8 +214,10 @@ BigGAN's own runs still collapse eventually at the largest scales; the authors s
 truncation trick (notebook 08) to trade variety for fidelity at sampling time.
 
 ## 5. The full recipe
-`latentlab train shapes-biggan --out runs/g` runs the whole recipe (6,500 steps at 64×64, about 80 minutes on two CPU
-cores; resumable, Ctrl-C keeps its state). Its result ships as the embedded `shapes-biggan`:
+`latentlab train shapes-biggan --out runs/g` runs the whole recipe (3,600 steps at 64×64 — 3,000 paired with the
+renderer, then 600 adversarial — about 40 minutes on two CPU cores; resumable, Ctrl-C keeps its state;
+`latentlab train shapes-stylegan` trains the style-based generator the same way in about an hour). Its result ships
+as the embedded `shapes-biggan`:
 """)
 code("""
 from latentlab import load_generator
