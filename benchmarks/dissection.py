@@ -70,7 +70,7 @@ def main() -> dict:
         top, random = results[name]["object_removed_top4_vs_random4"]
         print(f"{name}: k = 4 object removed: top units {top:.3f}, random units {random:.3f} "
               f"(bar: ≥ 3×): {'PASS' if results[name]['bars_met'] else 'FAIL'}")
-    results.update({k: v for k, v in results["shapes-biggan"].items()})  # the first generator's figures at the top level
+    results.update(results["shapes-biggan"])  # the first generator's figures also at the top level
     write_results("dissection", results)
     return results
 
