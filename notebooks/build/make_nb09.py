@@ -88,7 +88,7 @@ print("mean distance of w from w̄ at each ψ:", spread)
 md("""
 ## 3. Style mixing
 `StyleMixer` lays out the classic grid: image A down the left, image B across the top, and in each cell A's styles
-with one **layer range** taken from B — **coarse** (the 4–8 px layers: where and how large the object is),
+with one **layer range** taken from B — **coarse** (the 4–8 px layers: where and how large the object is, and here its shape),
 **middle** (16–32 px) or **fine** (64 px: colour and texture). The explorer's buttons switch the range; below, the
 same grids are drawn from code with `mixer.state`.
 """)
@@ -171,8 +171,8 @@ without them it shows a ghost of the object as the convolutions draw it, before 
 The sweep shows eight units removing the object entirely; `python -m benchmarks.dissection` measures it on 256 images.
 
 The style generator divides the work differently. Its last block (`b64`, 16 units at 64×64) draws the object with two
-units: either one alone can be switched off without losing the object, both together remove it, and random units of
-the same layer leave it alone.
+units: either one alone can be switched off without losing the object, both together remove it (a faint tint of its
+colour stays over the frame it was placed in), and random units of the same layer leave it alone.
 """)
 code("""
 if not USE_PRETRAINED:
