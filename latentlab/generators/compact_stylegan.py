@@ -137,6 +137,11 @@ class StyleBlock(nn.Module):
         return x if self.input is None else x + self.input(w).view(x.shape)
 
 
+def _background(out: torch.Tensor) -> torch.Tensor:
+    """The background layer [N, 3, R, R] in [0, 1] from a layered output's first three channels."""
+    return (torch.tanh(out[:, :3]) + 1.0) / 2.0
+
+
 def _as_mask(mask: torch.Tensor, device: torch.device) -> torch.Tensor:
     """A mask [R, R] or [1, 1, R, R] in [0, 1] as a float tensor [1, 1, R, R]."""
     if not isinstance(mask, torch.Tensor) or mask.dim() not in (2, 4) or mask.shape[-1] != mask.shape[-2]:
@@ -239,7 +244,7 @@ class CompactStyleGAN(StyleGenerator):
     def _layers(self, out: torch.Tensor, ws: torch.Tensor, regions=()) -> tuple[torch.Tensor, ...]:
         """Background, placed alpha and object colour; inside a region, its own styles place and colour the object."""
         n, size = out.shape[0], out.shape[-1]
-        background = (torch.tanh(out[:, :3]) + 1.0) / 2.0
+        background = _background(out)
         grid = placement_grid(self._placement(ws[:, 0]), size, self.config.object_size)
         colour = self._colour(ws[:, -1])
         for region_ws, mask in regions:
@@ -265,9 +270,8 @@ class CompactStyleGAN(StyleGenerator):
         ``G(z, y) == background + alpha · (colour − background)`` (no style mixing).
         """
         self._check_layered("layers")
-        ws = self.broadcast(self.mapping(check_latents(z, self.latent_dim), self._check_classes(z, y)))
-        x = self._run_blocks(ws, 0, len(self.blocks), None)
-        return self._layers(self.to_rgb(x, ws[:, -1]), ws)
+        background, drawn, colour, placement = self.drawn_layers(z, y)
+        return background, place(drawn, placement_grid(placement, self.resolution, self.config.object_size)), colour
 
     def drawn_layers(self, z: torch.Tensor, y: torch.Tensor | None = None
                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, Placement]:
@@ -276,8 +280,7 @@ class CompactStyleGAN(StyleGenerator):
         self._check_layered("drawn_layers")
         ws = self.broadcast(self.mapping(check_latents(z, self.latent_dim), self._check_classes(z, y)))
         out = self.to_rgb(self._run_blocks(ws, 0, len(self.blocks), None), ws[:, -1])
-        background = (torch.tanh(out[:, :3]) + 1.0) / 2.0
-        return background, torch.sigmoid(out[:, 3:]), self._colour(ws[:, -1]), self._placement(ws[:, 0])
+        return _background(out), torch.sigmoid(out[:, 3:]), self._colour(ws[:, -1]), self._placement(ws[:, 0])
 
     def placement(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Placement:
         """Where a ``"layered"`` generator puts its object (centre, rotation as (cos, sin), size)."""
