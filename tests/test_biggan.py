@@ -173,15 +173,15 @@ def test_downloads_are_atomic(monkeypatch, tmp_path, narrow_reference):
 
     monkeypatch.setattr(hf, "http_get", broken)
     with pytest.raises(OSError, match="connection reset"):
-        load_generator("biggan-deep-256")
-    folder = checkpoint_folder("biggan-deep-256")
+        load_generator("biggan-deep-512")
+    folder = checkpoint_folder("biggan-deep-512")
     assert list(folder.iterdir()) == []  # nothing half-written, no temporary files left
 
     def served(url, handle, **kwargs):
-        handle.write((source / url.rsplit("-", 1)[-1]).read_bytes())  # .../biggan-deep-256-config.json
+        handle.write((source / url.rsplit("-", 1)[-1]).read_bytes())  # .../biggan-deep-512-config.json
 
     monkeypatch.setattr(hf, "http_get", served)
-    generator = load_generator("biggan-deep-256")
+    generator = load_generator("biggan-deep-512")  # no known digest: checked by loading only
     assert sorted(p.name for p in folder.iterdir()) == ["config.json", "pytorch_model.bin"]
     assert generator.latent_dim == 128
 
@@ -196,6 +196,42 @@ def test_downloads_are_atomic(monkeypatch, tmp_path, narrow_reference):
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", hub)
     assert isinstance(load_generator("biggan-deep-128"), BigGANDeep)
     assert sorted(p.name for p in checkpoint_folder("biggan-deep-128").iterdir()) == ["config.json", "pytorch_model.bin"]
+
+
+def test_the_published_256_config_digest_pins_the_block_layout():
+    """The reference package writes config.json as sorted, 2-space-indented JSON; ours must hash to the published file."""
+    import hashlib
+
+    source = biggan_checkpoints.SOURCES["biggan-deep-256"]
+    size, sha = source.digest("config.json")
+    text = (json.dumps(BigGANDeepConfig.published(256).to_json(), indent=2, sort_keys=True) + "\n").encode()
+    assert (len(text), hashlib.sha256(text).hexdigest()) == (size, sha)
+    assert source.digest("pytorch_model.bin")[0] == 234_411_737
+    assert "5900ef4065047e3aa0d1b66197b7f2664dceb59b27080e414ad57e203c485bc5" in biggan_checkpoints.offline_message("biggan-deep-256")
+
+
+def test_downloads_with_a_known_digest_are_checked(monkeypatch, tmp_path, narrow_reference):
+    import dataclasses
+    import hashlib
+
+    import huggingface_hub.file_download as hf
+
+    source = write_checkpoint(narrow_reference, tmp_path / "remote")
+    monkeypatch.setenv("LATENTLAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(biggan_checkpoints, "_offline", lambda: False)
+    monkeypatch.setattr(hf, "http_get", lambda url, handle, **kw: handle.write((source / url.rsplit("-", 1)[-1]).read_bytes()))
+    folder = checkpoint_folder("biggan-deep-256")
+    with pytest.raises(biggan_checkpoints.ChecksumError, match="not the published file") as info:
+        load_generator("biggan-deep-256")  # a narrow test model is not DeepMind's 256 px one
+    assert "234,411,737 bytes" in str(info.value) or "715 bytes" in str(info.value)
+    assert list(folder.iterdir()) == []  # refused files are not kept
+
+    digests = tuple((f, (source / f).stat().st_size, hashlib.sha256((source / f).read_bytes()).hexdigest())
+                    for f in ("config.json", "pytorch_model.bin"))
+    monkeypatch.setitem(biggan_checkpoints.SOURCES, "biggan-deep-256",
+                        dataclasses.replace(biggan_checkpoints.SOURCES["biggan-deep-256"], digests=digests))
+    assert isinstance(load_generator("biggan-deep-256"), BigGANDeep)  # the same files, once they are the expected ones
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "pytorch_model.bin"]
 
 
 # --- (d) class names -------------------------------------------------------------------------------

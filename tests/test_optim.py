@@ -125,3 +125,28 @@ def test_latent_objective_batches_a_real_generator(tiny_generator):
         mixed(torch.randn(3, 4))
     with pytest.raises(ValueError, match="classes="):
         LatentObjective(tiny_generator, redness)
+
+
+def test_cma_runs_numpy_blas_on_one_thread(monkeypatch):
+    """Multi-threaded BLAS spinning after cma's NumPy work would compete with torch's threads."""
+    import cma
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    seen = []
+    for method in ("ask", "tell"):
+        real = getattr(cma.CMAEvolutionStrategy, method)
+
+        def spy(self, *args, _real=real, **kwargs):
+            seen.append(blas_threads())
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(cma.CMAEvolutionStrategy, method, spy)
+    with threadpool_limits(limits=2, user_api="blas"):  # as on a two-core machine, whatever this one has
+        optimizer = make_optimizer("cma", 8, 4, seed=0)
+        x = optimizer.ask()
+        optimizer.tell(x, -x.pow(2).sum(dim=1))
+        assert blas_threads() == {2}  # restored afterwards
+    assert seen == [{1}, {1}]

@@ -76,3 +76,14 @@ def test_registry_validates_kind_and_cache_dir_honours_env(monkeypatch, tmp_path
     assert get_model_entry("shapes-biggan").recipe.endswith("shapes_biggan")
     meta = json.loads(json.dumps(manifest()))
     assert set(meta) >= {"shapes-biggan.safetensors", "shapes-probe.safetensors"}
+
+
+def test_models_loaded_on_the_cpu_use_channels_last_weights():
+    generator = load_generator("shapes-biggan")
+    convs = [m for m in generator.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs and all(m.weight.is_contiguous(memory_format=torch.channels_last) for m in convs)
+    plain = build_from_file(embedded_path(get_model_entry("shapes-biggan"))).to(memory_format=torch.contiguous_format)
+    assert not plain.out_conv.weight.is_contiguous(memory_format=torch.channels_last)  # the same weights, NCHW
+    z, y = generator.sample_latents(4, seed=0), generator.classes("star", 4)
+    with torch.no_grad():
+        torch.testing.assert_close(generator(z, y), plain(z, y), atol=1e-5, rtol=0)

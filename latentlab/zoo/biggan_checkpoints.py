@@ -12,6 +12,12 @@
 The URLs are the reference package's ``PRETRAINED_CONFIG_ARCHIVE_MAP`` /
 ``PRETRAINED_MODEL_ARCHIVE_MAP`` (pytorch-pretrained-biggan 0.1.1); the 128 px files also sit on
 the Hugging Face Hub (``osanseviero/BigGAN-deep-128``), tried when the URL fails.
+
+Downloads of files whose size and SHA-256 are known (the 256 px model's two files) are checked
+before they enter the cache; a file that differs is refused and not kept. The config's digest is
+that of the reference package's own serialisation of the 256 px config (a test recomputes it), so
+it also pins the block layout. The digests of the 128 and 512 px files are not known here: those
+files are checked by loading them (every tensor's name and shape must match).
 """
 
 from __future__ import annotations
@@ -26,26 +32,37 @@ from pathlib import Path
 import torch
 
 from latentlab.generators.biggan_deep import BigGANDeep, BigGANDeepConfig
-from latentlab.zoo.cache import cache_dir
+from latentlab.zoo.cache import cache_dir, sha256
 
 CONFIG_NAME, WEIGHTS_NAME = "config.json", "pytorch_model.bin"
 _S3 = "https://s3.amazonaws.com/models.huggingface.co/biggan"
 
 
+class ChecksumError(ValueError):
+    """A downloaded file is not the published one (size or SHA-256 differ)."""
+
+
 @dataclass(frozen=True)
 class BigGANSource:
-    """Where the two files of a published BigGAN-deep come from."""
+    """Where the two files of a published BigGAN-deep come from, and their digests where known."""
 
     name: str
     hub_mirror: str | None = None  # a Hub repo holding the same config.json and pytorch_model.bin
+    digests: tuple[tuple[str, int, str], ...] = ()  # (file name, size in bytes, SHA-256)
+
+    def digest(self, filename: str) -> tuple[int, str] | None:
+        """(size, SHA-256) of one of the two files, or None where not known."""
+        return next(((size, sha) for name, size, sha in self.digests if name == filename), None)
 
     @property
     def urls(self) -> dict[str, str]:
         return {CONFIG_NAME: f"{_S3}/{self.name}-config.json", WEIGHTS_NAME: f"{_S3}/{self.name}-pytorch_model.bin"}
 
 
+_DIGESTS_256 = ((CONFIG_NAME, 715, "edd106f65ff28ee1638491a978cfa6bc50dfa0344aab70749a7b8eb08bbec677"),
+                (WEIGHTS_NAME, 234_411_737, "5900ef4065047e3aa0d1b66197b7f2664dceb59b27080e414ad57e203c485bc5"))
 SOURCES = {s.name: s for s in (BigGANSource("biggan-deep-128", "osanseviero/BigGAN-deep-128"),
-                               BigGANSource("biggan-deep-256"), BigGANSource("biggan-deep-512"))}
+                               BigGANSource("biggan-deep-256", digests=_DIGESTS_256), BigGANSource("biggan-deep-512"))}
 
 
 def checkpoint_folder(name: str) -> Path:
@@ -104,11 +121,14 @@ def offline_message(name: str) -> str:
     urls = source.urls
     hub = (f"    hf download {source.hub_mirror} {CONFIG_NAME} {WEIGHTS_NAME} --local-dir {folder}\n"
            if source.hub_mirror else "")
+    check = "".join(f"    {sha}  {f}\n" for f in (CONFIG_NAME, WEIGHTS_NAME)
+                    if (known := source.digest(f)) and (sha := known[1]))
+    check = f"(`sha256sum` must print\n{check}) " if check else ""
     return (f"could not load {name!r}: its files are not in the cache ({folder}) and cannot be downloaded "
             f"(offline?). On a machine with internet run\n"
             f"    python -c \"from latentlab.zoo.biggan_checkpoints import fetch_biggan; fetch_biggan('{name}')\"\n"
             f"{hub}or download\n    {urls[CONFIG_NAME]}  as {CONFIG_NAME}\n    {urls[WEIGHTS_NAME]}  as {WEIGHTS_NAME}\n"
-            f"and copy both files into {folder} here (or set LATENTLAB_CACHE), or load the folder itself: "
+            f"{check}and copy both files into {folder} here (or set LATENTLAB_CACHE), or load the folder itself: "
             f"load_generator('/path/to/folder').")
 
 
@@ -133,9 +153,25 @@ def _download(source: BigGANSource, filename: str, target: Path) -> None:
             if source.hub_mirror is None:
                 raise
             fetched = Path(hf_hub_download(source.hub_mirror, filename, local_dir=staging / "hub"))
+        verify_file(fetched, source, filename)
         os.replace(fetched, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def verify_file(path: str | os.PathLike, source: BigGANSource, filename: str) -> None:
+    """Raise :class:`ChecksumError` if ``path`` is not the published ``filename`` of ``source`` (where its digest is known)."""
+    expected = source.digest(filename)
+    if expected is None:
+        return
+    size, sha = expected
+    got_size = Path(path).stat().st_size
+    got_sha = sha256(path) if got_size == size else None
+    if got_size != size or got_sha != sha:
+        found = f"{got_size:,} bytes" + (f", SHA-256 {got_sha}" if got_sha else "")
+        raise ChecksumError(f"the downloaded {source.name} {filename} is not the published file: expected "
+                            f"{size:,} bytes with SHA-256 {sha}, got {found}. It was not kept; try again, or "
+                            f"download it by hand (see load_generator('{source.name}') offline) and check it with sha256sum.")
 
 
 def fetch_biggan(name: str) -> Path:
@@ -150,6 +186,8 @@ def fetch_biggan(name: str) -> Path:
     try:
         for filename in missing:
             _download(source, filename, folder / filename)
+    except ChecksumError:
+        raise
     except Exception as error:  # network, HTTP and hub errors all mean: not downloadable from here
         raise OSError(f"{offline_message(name)}\nThe download failed with {type(error).__name__}: {error}") from error
     return folder
@@ -176,5 +214,5 @@ def load_biggan(name_or_path: str | os.PathLike, *, truncation: float = 1.0,
     return model.to(device)
 
 
-__all__ = ["SOURCES", "checkpoint_files", "checkpoint_folder", "fetch_biggan", "is_checkpoint_folder",
-           "load_biggan", "offline_message", "read_checkpoint"]
+__all__ = ["SOURCES", "ChecksumError", "checkpoint_files", "checkpoint_folder", "fetch_biggan", "is_checkpoint_folder",
+           "load_biggan", "offline_message", "read_checkpoint", "verify_file"]

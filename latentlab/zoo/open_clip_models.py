@@ -91,7 +91,9 @@ class CLIPBundle:
 def _bundle(name: str, model: torch.nn.Module, tokenizer_name: str, device) -> CLIPBundle:
     import open_clip
 
-    model = model.eval().to(device)
+    from latentlab.zoo.loader import cpu_layout
+
+    model = cpu_layout(model.eval().to(device))
     for p in model.parameters():
         p.requires_grad_(False)
     size = model.visual.image_size

@@ -73,6 +73,10 @@ class StyleGAN2Source:
     def urls(self) -> dict[str, str]:
         return {self.filename: self.url}
 
+    def digest(self, filename: str) -> tuple[int, str] | None:
+        """(size, SHA-256) of the file where known: none are known here, so these files are checked by loading."""
+        return None
+
     @property
     def format(self) -> str:
         return "tensorflow" if self.url.startswith(_TF) else "pytorch"
