@@ -58,7 +58,8 @@ def _models(args: argparse.Namespace) -> None:
             status = "embedded"
         else:
             size = f"{entry.size_mb:.0f} MB" if entry.size_mb else "-"
-            status = "known (no loader yet)" if not entry.loadable else "download to cache"
+            status = ("known (no loader yet)" if not entry.loadable else
+                      "file by hand into the cache" if entry.manual else "download to cache")
         rows.append((entry.name, entry.kind, size, entry.source, entry.licence, status))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:

@@ -21,8 +21,30 @@ class JsonConfig:
 
     @classmethod
     def from_json(cls, d: dict):
+        """Config from a :meth:`to_json` dict; unknown keys are refused by name."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown {cls.__name__} keys {unknown}; expected a subset of {sorted(known)}")
         tuples = {f.name for f in fields(cls) if isinstance(f.default, tuple)}
         return cls(**{k: tuple(v) if k in tuples else v for k, v in d.items()})
+
+
+def assign_state(model: torch.nn.Module, state: dict[str, torch.Tensor], what: str) -> torch.nn.Module:
+    """Load a checkpoint's ``state`` into ``model`` (built on the meta device) strictly, as float32, in eval mode.
+
+    Missing, unexpected and mis-shaped tensors are refused together, named, with ``what`` (the
+    model and config they were checked against) in the message.
+    """
+    expected = model.state_dict()
+    missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+    wrong = [f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
+             for k, v in expected.items() if k in state and state[k].shape != v.shape]
+    if missing or unexpected or wrong:
+        raise ValueError(f"the weights do not fit {what}: {len(missing)} missing {missing[:4]}, "
+                         f"{len(unexpected)} unexpected {unexpected[:4]}, {len(wrong)} of the wrong shape {wrong[:4]}")
+    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True, assign=True)
+    return model.eval()
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,13 @@ with ``G.truncation = t``. The statistics are interpolated exactly as the refere
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from latentlab.generators.base import Generator, SplitGenerator
+from latentlab.generators.base import Generator, JsonConfig, SplitGenerator, assign_state
 from latentlab.generators.imagenet_classes import imagenet_class_index, imagenet_class_names
 
 #: (up-sample?, input channels / width, output channels / width) per block of each published model
@@ -41,7 +41,7 @@ PUBLISHED_LAYERS = {128: _LAYERS_128, 256: _LAYERS_256, 512: _LAYERS_512}
 
 
 @dataclass
-class BigGANDeepConfig:
+class BigGANDeepConfig(JsonConfig):
     """The fields of the checkpoints' ``config.json`` (defaults: biggan-deep-128)."""
 
     output_dim: int = 128  # image side in pixels
@@ -60,15 +60,6 @@ class BigGANDeepConfig:
         if resolution not in PUBLISHED_LAYERS:
             raise ValueError(f"no published BigGAN-deep at {resolution!r} px; expected one of {sorted(PUBLISHED_LAYERS)}")
         return cls(output_dim=resolution, layers=[list(b) for b in PUBLISHED_LAYERS[resolution]])
-
-    @classmethod
-    def from_json(cls, d: dict) -> BigGANDeepConfig:
-        """Config from a ``config.json`` dict; unknown keys are refused."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"unknown BigGAN-deep config keys {unknown}; expected a subset of {sorted(known)}")
-        return cls(**d)
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -291,16 +282,7 @@ class BigGANDeep(Generator):
         imagenet_class_names()  # import open_clip's table outside the meta-device context
         with torch.device("meta"):  # skip initialising ~50 M parameters that are replaced at once
             model = cls(config, truncation=truncation)
-        expected = model.state_dict()
-        missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
-        wrong = [f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
-                 for k, v in expected.items() if k in state and state[k].shape != v.shape]
-        if missing or unexpected or wrong:
-            raise ValueError(f"the weights do not fit BigGAN-deep {config.output_dim} px with this config: "
-                             f"{len(missing)} missing {missing[:4]}, {len(unexpected)} unexpected {unexpected[:4]}, "
-                             f"{len(wrong)} of the wrong shape {wrong[:4]}")
-        model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True, assign=True)
-        return model.eval()
+        return assign_state(model, state, f"BigGAN-deep {config.output_dim} px with this config")
 
     @property
     def truncation(self) -> float:

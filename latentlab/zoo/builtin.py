@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from latentlab.generators.biggan import BigGAN, BigGANConfig
 from latentlab.generators.biggan_deep import BigGANDeep, BigGANDeepConfig
 from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
 from latentlab.generators.compact_stylegan import CompactStyleGAN, CompactStyleGANConfig
@@ -15,6 +16,7 @@ register_architecture("CompactStyleGAN", lambda cfg: CompactStyleGAN(CompactStyl
 register_architecture("ShapesProbe", lambda cfg: ShapesProbe(ShapesProbeConfig.from_json(cfg)))
 register_architecture("OpenCLIP", build_open_clip)
 register_architecture("BigGANDeep", lambda cfg: BigGANDeep(BigGANDeepConfig.from_json(cfg)))
+register_architecture("BigGAN", lambda cfg: BigGAN(BigGANConfig.from_json(cfg)))
 
 _OWN = "MIT (latentlab's own weights)"
 for _entry in (
@@ -35,6 +37,13 @@ for _entry in (
                  f"BigGAN-deep (DeepMind, converted by pytorch-pretrained-BigGAN), ImageNet, {px} px, {params} M parameters; "
                  f"downloaded into the cache on first use", size_mb=size)
       for px, params, size in ((128, 50.4, 211.0), (256, 55.9, 234.0), (512, 56.2, 236.0))),
+    ModelEntry("biggan-pytorch-128", "generator", "BigGAN", "https://github.com/ajbrock/BigGAN-PyTorch (138k G_ema.pth)",
+               "MIT (BigGAN-PyTorch)", "BigGAN (not deep), ImageNet, 128 px, as trained by BigGAN-PyTorch "
+               "(BigGAN_ch96_bs256x8_138k); its file is put in the cache by hand", manual=True),
+    *(ModelEntry(f"biggan-{px}", "generator", "BigGAN", f"https://tfhub.dev/deepmind/biggan-{px}/2 (converted)", "Apache-2.0",
+                 f"BigGAN (not deep, DeepMind), ImageNet, {px} px, converted to PyTorch by BigGAN-PyTorch's "
+                 f"TFHub/converter.py; its file is put in the cache by hand", manual=True)
+      for px in (128, 256, 512)),
     ModelEntry("ViT-B-32/openai", "clip", "open_clip:ViT-B-32", "open_clip:openai", "MIT (OpenAI CLIP)",
                "CLIP ViT-B/32 through open_clip's cache (load_clip / CLIPAssessor); any open_clip ARCH/TAG works too",
                size_mb=605.0),

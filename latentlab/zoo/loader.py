@@ -58,22 +58,27 @@ def build_from_file(path: str | Path) -> torch.nn.Module:
 def _download_loaders() -> dict[str, Callable[[str], torch.nn.Module]]:
     """Architecture -> loader(name) for registered models fetched into the cache rather than embedded."""
     from latentlab.zoo.biggan_checkpoints import load_biggan
+    from latentlab.zoo.biggan_pytorch_checkpoints import load_published_biggan
     from latentlab.zoo.stylegan2_checkpoints import load_stylegan2
 
-    return {"BigGANDeep": load_biggan, "StyleGAN2": load_stylegan2}
+    return {"BigGANDeep": load_biggan, "BigGAN": load_published_biggan, "StyleGAN2": load_stylegan2}
 
 
 def load_model(name: str, kind: str | None = None, device: str | torch.device = "cpu") -> torch.nn.Module:
-    """Load a registered model by name, a latentlab ``.safetensors`` path, a BigGAN checkpoint folder or a
-    StyleGAN2 checkpoint (NVIDIA ``.pkl``, read without running code from it, or rosinality ``.pt``)."""
+    """Load a registered model by name, a latentlab ``.safetensors`` path, a BigGAN-deep checkpoint folder, a
+    BigGAN generator state dict of BigGAN-PyTorch (``G_ema.pth``, converted ``biggan-*.pth``) or a StyleGAN2
+    checkpoint (NVIDIA ``.pkl``, read without running code from it, or rosinality ``.pt``)."""
     import latentlab.zoo.builtin  # noqa: F401  (registers the built-in entries)
     from latentlab.zoo.biggan_checkpoints import is_checkpoint_folder, load_biggan
+    from latentlab.zoo.biggan_pytorch_checkpoints import is_biggan_pytorch_file, load_biggan_pytorch
     from latentlab.zoo.stylegan2_checkpoints import is_stylegan2_file, load_stylegan2
 
     if str(name).endswith(".safetensors") and Path(name).exists():
         model = build_from_file(name)
     elif kind in (None, "generator") and name not in MODELS and is_checkpoint_folder(name):  # config.json + .bin
         model = load_biggan(name)
+    elif kind in (None, "generator") and name not in MODELS and is_biggan_pytorch_file(name):  # BigGAN-PyTorch .pth
+        model = load_biggan_pytorch(name)
     elif kind in (None, "generator") and name not in MODELS and is_stylegan2_file(name):  # NVIDIA .pkl, rosinality .pt
         model = load_stylegan2(name)
     else:

@@ -28,6 +28,7 @@ class ModelEntry:
     recipe: str | None = None  # module whose train() reproduces embedded weights
     loadable: bool = True  # False: known model whose loader this version does not provide
     size_mb: float | None = None  # download size of external weights, when known
+    manual: bool = False  # its file is obtained by hand and put in the cache (no direct download)
 
     @property
     def embedded(self) -> bool:
