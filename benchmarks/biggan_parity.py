@@ -14,6 +14,7 @@ package (dev extra); downloads nothing.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import torch
 
@@ -108,6 +109,28 @@ def max_abs_difference(resolution: int = 128, seed: int = 0) -> float:
     return max(r["max_abs_difference"] for r in compare(reference, ours, z, y).values())
 
 
+PLAIN_FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "data" / "biggan_plain_reference.safetensors"
+
+
+@torch.no_grad()
+def plain_fixture_difference(path: Path = PLAIN_FIXTURE) -> float:
+    """Largest |latentlab − reference| for plain BigGAN on the outputs recorded from BigGAN-PyTorch's ``Generator``.
+
+    The fixture holds a small random state dict, latents, class inputs and the reference's images
+    (in [-1, 1]); image 0 comes from a class index, image 1 from a soft class vector.
+    """
+    from safetensors.torch import load_file
+
+    from latentlab.generators.biggan import BigGAN
+
+    tensors = load_file(str(path))
+    state = {k.removeprefix("state/"): v for k, v in tensors.items() if k.startswith("state/")}
+    model = BigGAN.from_state_dict(None, state)
+    z = tensors["inputs/z"]
+    images = torch.cat([model(z[:1], tensors["inputs/classes"]), model(z[1:], tensors["inputs/class_vectors"])])
+    return float((2 * images - 1 - tensors["outputs/images"]).abs().max())
+
+
 def main() -> None:
     from benchmarks._report import parse_args, print_table, write_results
 
@@ -122,6 +145,8 @@ def main() -> None:
             rows.append((resolution, t, f"{r['max_abs_difference']:.2e}", f"{r['unsaturated']:.2f}"))
             results[f"{resolution}/{t}"] = r
         results[f"{resolution}/seconds"] = round(time.perf_counter() - start, 1)
+    results["plain_biggan_fixture_max_abs"] = plain_fixture_difference()
+    rows.append(("plain BigGAN, recorded", "1.0", f"{results['plain_biggan_fixture_max_abs']:.2e}", ""))
     print_table(rows, ("px", "truncation", "max |Δ| in [-1, 1]", "unsaturated share"))
     write_results("biggan_parity", results)
 

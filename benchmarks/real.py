@@ -6,7 +6,8 @@ Reads ``shared/realdata`` beside the repository (or ``$LATENTLAB_REALDATA``): Le
 the 10,000 MNIST test digits; FID between the MNIST MLP GAN's samples and real digits in
 LeNet's penultimate features (through torch-fidelity), beside the real-vs-real floor of two
 random halves of the test set; the GAN's class histogram by LeNet; ResNet-20 on the 20
-CIFAR-10 sample photos; and BigGAN-deep's parity with its reference implementation.
+CIFAR-10 sample photos; BigGAN-deep's parity with its reference implementation; and plain BigGAN's
+against outputs recorded from BigGAN-PyTorch (`tests/data/biggan_plain_reference.safetensors`).
 """
 
 from __future__ import annotations
@@ -61,13 +62,14 @@ def main() -> dict:
         raise SystemExit(f"real data folder {root} is absent; set LATENTLAB_REALDATA to its path")
     n_fid = 2000 if args.quick else 5000
     start = time.perf_counter()
-    from benchmarks.biggan_parity import max_abs_difference
+    from benchmarks.biggan_parity import max_abs_difference, plain_fixture_difference
 
     parity = max_abs_difference()
     gan_fid, floor = mnist_gan_fid(n_fid, root)
     histogram = mnist_gan_histogram(10_000, root)
     results = {
         "biggan_parity_max_abs": parity,
+        "biggan_plain_parity_max_abs": plain_fixture_difference(),  # against BigGAN-PyTorch's recorded outputs
         "lenet_mnist_acc": round(lenet_accuracy(root), 4),
         "mnist_gan_fid_lenet": round(gan_fid, 3),
         "mnist_real_fid_lenet_floor": round(floor, 3),
@@ -79,7 +81,8 @@ def main() -> dict:
                      "realdata": str(root)},
         "seconds": round(time.perf_counter() - start, 1),
     }
-    rows = [("biggan_parity_max_abs", f"{parity:.2e}", "", "")]
+    rows = [("biggan_parity_max_abs", f"{parity:.2e}", "", ""),
+            ("biggan_plain_parity_max_abs", f"{results['biggan_plain_parity_max_abs']:.2e}", "", "")]
     for key in ("lenet_mnist_acc", "mnist_gan_fid_lenet", "mnist_real_fid_lenet_floor", "mnist_gan_top_class_share",
                 "resnet20_cifar_samples_acc"):
         op, bar = BARS.get(key, ("", ""))
