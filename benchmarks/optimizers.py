@@ -133,7 +133,7 @@ def classifier_eval(generator, clip, probe, runs: int, generations: int, populat
 
 
 def _generation_timing(generator, assessor, optimizer_name: str, generations: int, population: int) -> dict:
-    """Seconds per generation of ``optimizer_name`` and where they go: forward passes, ask/tell, the rest."""
+    """Seconds per generation of ``optimizer_name`` and the share of them spent outside the forward passes."""
     device = generator.device
     spent = {"forward": 0.0}
     started: dict[int, float] = {}

@@ -32,7 +32,11 @@ def one_blas_thread() -> AbstractContextManager:
 class CMAES(EvolutionaryOptimizer):
     """CMA-ES maximising fitness; ``options`` go to ``cma.CMAEvolutionStrategy`` unchanged.
 
-    Bounds (e.g. a truncation threshold ±ψ) use cma's own boundary handling. The state is
+    The search starts at ``x0`` (default 0) with step size ``sigma``; the default σ = 1 from 0
+    makes the first generation a sample of the latents' standard normal prior. (σ = 0.5 samples
+    only the middle of the prior: on the Shapes world it found images far from real renders,
+    probe-feature FID 274 against 39 with σ = 1 at 320 evaluations.) Bounds (e.g. a truncation
+    threshold ±ψ) use cma's own boundary handling. The state is
     saved as the fitness of every generation and restored by replaying ask/tell from the seed,
     so no pickled object is ever loaded.
     """
@@ -41,7 +45,7 @@ class CMAES(EvolutionaryOptimizer):
     min_population = 2
 
     def __init__(self, dim: int, population: int = 32, *, seed: int = 0, x0=None, bounds=None,
-                 sigma: float = 0.5, options: dict | None = None):
+                 sigma: float = 1.0, options: dict | None = None):
         super().__init__(dim, population, seed=seed, x0=x0, bounds=bounds)
         self.sigma = check_positive_float("sigma", sigma)
         known = cma.CMAOptions()

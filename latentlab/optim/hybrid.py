@@ -17,7 +17,7 @@ class CMAThenAdam(Optimizer):
     min_population = 2
 
     def __init__(self, dim: int, population: int = 32, *, seed: int = 0, x0=None, bounds=None, switch_after: int = 20,
-                 sigma: float = 0.5, lr: float = 0.03, adam_population: int | None = None, cma_options: dict | None = None,
+                 sigma: float = 1.0, lr: float = 0.03, adam_population: int | None = None, cma_options: dict | None = None,
                  constraint: str = "ball"):
         super().__init__(dim, population, seed=seed, x0=x0, bounds=bounds)
         self.switch_after = check_positive_int("switch_after", switch_after)

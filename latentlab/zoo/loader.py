@@ -95,11 +95,13 @@ def load_model(name: str, kind: str | None = None, device: str | torch.device = 
 
 
 def cpu_layout(model: torch.nn.Module) -> torch.nn.Module:
-    """Convolution weights in channels-last layout when the model runs on the CPU (same results).
+    """Convolution weights in channels-last layout when the model runs on the CPU (same results up to rounding).
 
     oneDNN's CPU convolutions work in that layout; with plain NCHW weights every convolution
     converts on the fly. A population of 32 runs through ``shapes-biggan`` and ``shapes-clip``
-    about 1.5× faster this way. On accelerators the layout is left as it is.
+    about 1.5× faster this way. Models loaded onto an accelerator keep the default layout; one
+    moved there later keeps channels-last (``model.to(memory_format=torch.contiguous_format)``
+    restores the default).
     """
     param = next(model.parameters(), None)
     if param is not None and param.device.type == "cpu":
