@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 
@@ -239,8 +240,6 @@ def speed_rows(s: dict) -> list[tuple]:
 
 def speed_only(device: str) -> dict:
     """Time the speed section alone on ``device`` and file it under ``speed_by_device`` in optimizers.json."""
-    import json
-
     generator, clip = load_generator(device=device), load_clip("shapes-clip", device=device)
     section = {**speed(generator, clip, generations=10), "machine": machine(device)}
     path = RESULTS / "optimizers.json"
@@ -281,7 +280,9 @@ def main() -> dict:
                 ("classifier_eval", "accuracy", "per name"))
     print()
     s = results["speed"]
-    results["speed_by_device"] = {"cpu": {**s, "machine": machine()}}
+    path = RESULTS / "optimizers.json"  # speed sections timed on other devices (--speed-only) are kept
+    earlier = json.loads(path.read_text()).get("speed_by_device", {}) if path.exists() else {}
+    results["speed_by_device"] = {**earlier, "cpu": {**s, "machine": machine()}}
     rows = speed_rows(s)
     print_table(rows, ("speed (population 32)", "value", "bar", ""))
     results["bars_met"] = all(r[3] != "FAIL" for r in rows)
