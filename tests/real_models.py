@@ -30,9 +30,14 @@ LENET_FEATURE_LAYER = "fc.relu6"
 
 
 def realdata_dir() -> Path:
-    """``$LATENTLAB_REALDATA`` if set, else ``shared/realdata`` beside the repository."""
+    """``$LATENTLAB_REALDATA`` if set, else ``shared/realdata`` beside the repository or beside a folder above it
+    (a clone kept one level deeper finds the same files); the nearest one beside the repository if none exists."""
     env = os.environ.get("LATENTLAB_REALDATA")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "realdata"
+    if env:
+        return Path(env)
+    repository = Path(__file__).resolve().parents[1]
+    candidates = [folder / "shared" / "realdata" for folder in repository.parents]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
 
 
 def _load(path: str | Path) -> dict:
