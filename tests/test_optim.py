@@ -150,3 +150,26 @@ def test_cma_runs_numpy_blas_on_one_thread(monkeypatch):
         optimizer.tell(x, -x.pow(2).sum(dim=1))
         assert blas_threads() == {2}  # restored afterwards
     assert seen == [{1}, {1}]
+
+
+def test_cma_gets_its_own_solutions_back(monkeypatch):
+    """Told the population it proposed, cma receives its own float64 arrays (no float32 rounding, no repair)."""
+    import cma
+    import numpy as np
+
+    told = []
+    real = cma.CMAEvolutionStrategy.tell
+
+    def spy(self, solutions, values, *args, **kwargs):
+        told.append(solutions)
+        return real(self, solutions, values, *args, **kwargs)
+
+    monkeypatch.setattr(cma.CMAEvolutionStrategy, "tell", spy)
+    optimizer = make_optimizer("cma", 8, 4, seed=0)
+    x = optimizer.ask()
+    asked = optimizer._asked
+    optimizer.tell(x, -x.pow(2).sum(dim=1))
+    assert told[-1] is asked and told[-1][0].dtype.name == "float64"
+    x = optimizer.ask() + 0.01  # another population: told as given
+    optimizer.tell(x, -x.pow(2).sum(dim=1))
+    assert told[-1] is not optimizer._asked and torch.allclose(torch.from_numpy(np.stack(told[-1])).float(), x)

@@ -63,11 +63,18 @@ class CMAES(EvolutionaryOptimizer):
 
     def ask(self) -> torch.Tensor:
         with one_blas_thread():
-            return torch.from_numpy(np.asarray(self.es.ask(), dtype=np.float64)).float()
+            self._asked = self.es.ask()
+        return torch.from_numpy(np.asarray(self._asked, dtype=np.float64)).float()
 
     def tell(self, x: torch.Tensor, fitness: torch.Tensor) -> None:
+        asked, self._asked = getattr(self, "_asked", None), None
+        x = x.detach().cpu()
+        if asked is not None and torch.equal(torch.from_numpy(np.asarray(asked, dtype=np.float64)).float(), x.float()):
+            solutions = asked  # cma's own float64 solutions: it knows them and need not check or repair them
+        else:
+            solutions = list(x.double().numpy())
         with one_blas_thread():
-            self.es.tell(list(x.double().numpy()), (-fitness.double()).tolist())  # cma minimises
+            self.es.tell(solutions, (-fitness.double()).tolist())  # cma minimises
         self.history.append(fitness.clone())
 
     @property
