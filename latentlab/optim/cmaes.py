@@ -60,6 +60,7 @@ class CMAES(EvolutionaryOptimizer):
     def _restart(self) -> None:
         start = np.zeros(self.dim) if self.x0 is None else self.x0.double().numpy()
         self.es = cma.CMAEvolutionStrategy(start, self.sigma, dict(self.options))
+        self._asked: list | None = None  # the solutions of the last ask(), as cma made them
 
     def ask(self) -> torch.Tensor:
         with one_blas_thread():
@@ -67,7 +68,7 @@ class CMAES(EvolutionaryOptimizer):
         return torch.from_numpy(np.asarray(self._asked, dtype=np.float64)).float()
 
     def tell(self, x: torch.Tensor, fitness: torch.Tensor) -> None:
-        asked, self._asked = getattr(self, "_asked", None), None
+        asked, self._asked = self._asked, None
         x = x.detach().cpu()
         if asked is not None and torch.equal(torch.from_numpy(np.asarray(asked, dtype=np.float64)).float(), x.float()):
             solutions = asked  # cma's own float64 solutions: it knows them and need not check or repair them
