@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 import torch
+
+T = TypeVar("T")
 
 
 def unknown_name_error(kind: str, name: str, valid: Iterable[str]) -> ValueError:
@@ -17,6 +20,13 @@ def unknown_name_error(kind: str, name: str, valid: Iterable[str]) -> ValueError
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     listed = ", ".join(valid[:30]) + (f", … ({len(valid) - 30} more)" if len(valid) > 30 else "")
     return ValueError(f"unknown {kind} {name!r}.{hint} Valid {kind}s: {listed}")
+
+
+def lookup(table: Mapping[str, T], name: str, kind: str) -> T:
+    """``table[name]``, or :func:`unknown_name_error` naming the ``kind`` and the close names."""
+    if name not in table:
+        raise unknown_name_error(kind, name, table)
+    return table[name]
 
 
 def check_positive_int(name: str, value) -> int:

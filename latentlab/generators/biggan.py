@@ -43,7 +43,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentlab.generators.base import Generator, JsonConfig, SplitGenerator, assign_state
-from latentlab.generators.imagenet_classes import imagenet_class_index, imagenet_class_names
+from latentlab.generators.imagenet_classes import ImageNetClassNames, imagenet_class_names
 
 #: resolution -> (input, output) channel multipliers of the up-blocks, as in BigGAN-PyTorch's ``G_arch``
 BLOCK_MULTIPLIERS: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {
@@ -315,7 +315,7 @@ class GBlock(nn.Module):
 
 
 # --- the generator -----------------------------------------------------------------------------
-class BigGAN(Generator):
+class BigGAN(ImageNetClassNames, Generator):
     """Class-conditional BigGAN; layers are ``stem``, ``block1`` … ``blockK`` and ``attention``.
 
     A generator with several attention layers names them ``attention1``, ``attention2``, … in
@@ -330,8 +330,7 @@ class BigGAN(Generator):
         _check_config(config)
         self.latent_dim = config.dim_z
         self.resolution = config.resolution
-        self.class_names = (imagenet_class_names() if config.n_classes == 1000
-                            else tuple(f"class {i}" for i in range(config.n_classes)))
+        self._set_class_names(config.n_classes)
         channels = config.block_channels
         cond_dim = config.shared_dim + (config.chunk if config.hier else 0)
         self.shared = nn.Embedding(config.n_classes, config.shared_dim)
@@ -369,12 +368,6 @@ class BigGAN(Generator):
             elif key in state and value.dim() == 0 and tuple(state[key].shape) == (1,):
                 state[key] = state[key].reshape(())
         return assign_state(model, state, f"BigGAN {config.resolution} px with config {config.to_json()}")
-
-    def class_index(self, name: int | str) -> int:
-        """Index of a class by index or name (case-insensitive); unknown names suggest close ones."""
-        if isinstance(name, str):
-            return imagenet_class_index(name, self.class_names)
-        return super().class_index(name)
 
     # feature pipeline ------------------------------------------------------------------------
     def _layer_table(self) -> list[str]:

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentlab.generators.base import Generator, JsonConfig, SplitGenerator, assign_state
-from latentlab.generators.imagenet_classes import imagenet_class_index, imagenet_class_names
+from latentlab.generators.imagenet_classes import ImageNetClassNames, imagenet_class_names
 
 #: (up-sample?, input channels / width, output channels / width) per block of each published model
 _LAYERS_128 = [(False, 16, 16), (True, 16, 16), (False, 16, 16), (True, 16, 8), (False, 8, 8),
@@ -255,7 +255,7 @@ def _check_truncation(value) -> float:
     return t
 
 
-class BigGANDeep(Generator):
+class BigGANDeep(ImageNetClassNames, Generator):
     """Class-conditional BigGAN-deep; layers are ``stem``, ``block1`` … ``blockK`` and ``attention``.
 
     ``truncation`` (in (0, 1], default 1.0) picks the BatchNorm statistics, as the reference's
@@ -268,8 +268,7 @@ class BigGANDeep(Generator):
         _check_config(config)
         self.latent_dim = config.z_dim
         self.resolution = config.output_dim
-        self.class_names = (imagenet_class_names() if config.num_classes == 1000
-                            else tuple(f"class {i}" for i in range(config.num_classes)))
+        self._set_class_names(config.num_classes)
         self.truncation = truncation
         self.embeddings = nn.Linear(config.num_classes, config.class_embed_dim, bias=False)
         self.generator = _Synthesis(config)
@@ -291,12 +290,6 @@ class BigGANDeep(Generator):
     @truncation.setter
     def truncation(self, value: float) -> None:
         self._truncation = _check_truncation(value)
-
-    def class_index(self, name: int | str) -> int:
-        """Index of a class by index or name (case-insensitive); unknown names suggest close ones."""
-        if isinstance(name, str):
-            return imagenet_class_index(name, self.class_names)
-        return super().class_index(name)
 
     # feature pipeline ------------------------------------------------------------------------
     def _layer_table(self) -> list[str]:

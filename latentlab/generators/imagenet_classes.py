@@ -69,3 +69,17 @@ def search_imagenet_classes(query: str, limit: int = 20) -> list[tuple[int, str]
 
 
 __all__ = ["imagenet_class_index", "imagenet_class_names", "search_imagenet_classes"]
+
+
+class ImageNetClassNames:
+    """Mixin of ImageNet-conditional generators: the 1000 class names (``class i`` for another class
+    count) and class lookup by name, case-insensitive, with close names suggested."""
+
+    def _set_class_names(self, n_classes: int) -> None:
+        self.class_names = imagenet_class_names() if n_classes == 1000 else tuple(f"class {i}" for i in range(n_classes))
+
+    def class_index(self, name: int | str) -> int:
+        """Index of a class by index or name (case-insensitive); unknown names suggest close ones."""
+        if isinstance(name, str):
+            return imagenet_class_index(name, self.class_names)
+        return super().class_index(name)

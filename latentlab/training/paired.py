@@ -50,8 +50,9 @@ def drawn_frame_loss(generator, z: torch.Tensor, y: torch.Tensor, factors: Shape
     gradient then never passes through the placing resampler, whose errors early in training would
     otherwise average each outline into a blob. Needs ``generator.drawn_layers(z, y)``. Returns
     (loss, composite images)."""
-    background, _, colour = (t.to(z.device) for t in render_layers(factors, size=generator.resolution))
-    drawn = render_layers(drawn_factors(factors, generator.config.object_size), size=generator.resolution)[1].to(z.device)
+    # one render: the background and colour do not depend on where the object is, only the alpha does
+    layers = render_layers(drawn_factors(factors, generator.config.object_size), size=generator.resolution)
+    background, drawn, colour = (t.to(z.device) for t in layers)
     g_background, g_drawn, g_colour, placement = generator.drawn_layers(z, y)
     loss = ((g_background - background).abs().mean() + (g_colour - colour).abs().mean()
             + F.binary_cross_entropy(g_drawn.float(), drawn) + (g_drawn - drawn).abs().mean()

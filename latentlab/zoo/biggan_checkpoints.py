@@ -31,6 +31,7 @@ from pathlib import Path
 
 import torch
 
+from latentlab.errors import lookup
 from latentlab.generators.biggan_deep import BigGANDeep, BigGANDeepConfig
 from latentlab.zoo.cache import cache_dir, sha256
 
@@ -72,11 +73,7 @@ def checkpoint_folder(name: str) -> Path:
 
 
 def _check_name(name: str) -> BigGANSource:
-    if name not in SOURCES:
-        from latentlab.errors import unknown_name_error
-
-        raise unknown_name_error("BigGAN checkpoint", name, SOURCES)
-    return SOURCES[name]
+    return lookup(SOURCES, name, "BigGAN checkpoint")
 
 
 # --- local files ---------------------------------------------------------------------------------

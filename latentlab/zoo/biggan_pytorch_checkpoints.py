@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from latentlab.errors import lookup
 from latentlab.generators.biggan import BigGAN, BigGANConfig
 from latentlab.zoo.cache import cache_dir
 
@@ -141,11 +142,7 @@ PUBLISHED = {p.name: p for p in (
 
 
 def _published(name: str) -> PublishedBigGAN:
-    if name not in PUBLISHED:
-        from latentlab.errors import unknown_name_error
-
-        raise unknown_name_error("BigGAN (BigGAN-PyTorch format)", name, PUBLISHED)
-    return PUBLISHED[name]
+    return lookup(PUBLISHED, name, "BigGAN (BigGAN-PyTorch format)")
 
 
 def published_path(name: str) -> Path:

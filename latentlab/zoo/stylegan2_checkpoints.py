@@ -46,6 +46,7 @@ from pathlib import Path
 
 import torch
 
+from latentlab.errors import lookup
 from latentlab.generators.stylegan2 import StyleGAN2, StyleGAN2Config, setup_filter
 from latentlab.zoo.cache import cache_dir
 from latentlab.zoo.safe_pickle import PersistentRecord, TFNetworkRecord, read_network_pickle
@@ -100,11 +101,7 @@ SOURCES = {s.name: s for s in (
 
 
 def _check_name(name: str) -> StyleGAN2Source:
-    if name not in SOURCES:
-        from latentlab.errors import unknown_name_error
-
-        raise unknown_name_error("StyleGAN2 checkpoint", name, SOURCES)
-    return SOURCES[name]
+    return lookup(SOURCES, name, "StyleGAN2 checkpoint")
 
 
 def checkpoint_path(name: str) -> Path:
