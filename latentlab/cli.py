@@ -18,16 +18,20 @@ from pathlib import Path
 from latentlab.errors import check_positive_int, check_truncation
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+OTHER_IMAGE_SUFFIXES = (".gif", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".svg", ".pdf", ".eps")
 
 
 def _sample(args: argparse.Namespace) -> list[Path]:
     from latentlab.images import save_image
     from latentlab.zoo import load_generator
 
-    generator = load_generator(args.model, device=args.device)
     n = check_positive_int("-n", args.n)
+    check_positive_int("--nrow", args.nrow)
     truncation = check_truncation(args.truncation)
     out = Path(args.out)
+    if out.suffix.lower() in OTHER_IMAGE_SUFFIXES:
+        raise ValueError(f"--out {args.out!r}: latentlab writes grids as .png or .jpg; give one of those, or a folder")
+    generator = load_generator(args.model, device=args.device)
     written: list[Path] = []
     if args.class_name is None and generator.conditional and out.suffix.lower() not in IMAGE_SUFFIXES:
         # a folder: one grid per class plus a mixed grid
@@ -37,10 +41,7 @@ def _sample(args: argparse.Namespace) -> list[Path]:
         images = generator.generate(n, seed=args.seed, truncation=truncation)
         written.append(save_image(images, out / "mixed.png", nrow=args.nrow, upscale_to=128))
         return written
-    classes = None
-    if args.class_name is not None:
-        classes = args.class_name if not args.class_name.isdigit() else int(args.class_name)
-    images = generator.generate(n, seed=args.seed, truncation=truncation, classes=classes)
+    images = generator.generate(n, seed=args.seed, truncation=truncation, classes=_class_arg(args.class_name))
     path = out if out.suffix.lower() in IMAGE_SUFFIXES else out / "grid.png"
     return [save_image(images, path, nrow=args.nrow, upscale_to=128)]
 
@@ -81,7 +82,11 @@ def _train(args: argparse.Namespace) -> Path:
         if "device" not in inspect.signature(recipe.train).parameters:
             raise ValueError(f"the {args.model!r} recipe runs on the CPU only; drop --device {args.device}")
         kwargs["device"] = args.device
-    path = recipe.train(args.out, **kwargs)
+    from latentlab.runs import RunFolder
+
+    with RunFolder(args.out):
+        _check_training_run(Path(args.out), {"model": entry.name, "seed": args.seed}, args.restart)
+        path = recipe.train(args.out, **kwargs)
     print(f"weights written to {path}")
     if args.install:
         from latentlab.zoo.install import install_weights
@@ -89,6 +94,41 @@ def _train(args: argparse.Namespace) -> Path:
         installed = install_weights(path, entry)
         print(f"installed as {installed}")
     return path
+
+
+STATE_NAME = "state.safetensors"
+TRAINING_RUN_NAME = "run.json"
+
+
+def _check_training_run(out: Path, identity: dict, restart: bool) -> None:
+    """A training folder resumes only the recipe and seed that started it (recorded in ``run.json``)."""
+    import json
+    import shutil
+
+    from latentlab.errors import RunMismatchError
+    from latentlab.files import atomic_write_bytes
+    from latentlab.runs.identity import differences
+
+    record = out / TRAINING_RUN_NAME
+    saved = json.loads(record.read_text()) if record.exists() else None
+    started = saved is not None or any(p.name.startswith("state") for p in out.iterdir())
+    if started and saved is None and not restart:
+        raise RunMismatchError(f"{str(out)!r} holds a training run without a {TRAINING_RUN_NAME} (an older latentlab), so it "
+                               f"cannot be resumed safely; write to another --out, or use --restart to start over there")
+    diff = differences(saved, identity) if saved is not None else []
+    if diff and not restart:
+        raise RunMismatchError(f"{str(out)!r} holds another training run; these settings differ:\n  " + "\n  ".join(diff)
+                               + "\nTo keep it, write to another --out; to start over there, use --restart.")
+    if restart and started:
+        for path in out.iterdir():
+            if path.name != ".latentlab.lock":
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+    atomic_write_bytes(record, (json.dumps(identity) + "\n").encode())
+
+
+def _written(out: Path, outputs: list[Path]) -> list[Path]:
+    state = out / STATE_NAME
+    return [*outputs, state] if state.exists() else outputs
 
 
 def _evolve(args: argparse.Namespace) -> list[Path]:
@@ -99,46 +139,67 @@ def _evolve(args: argparse.Namespace) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from latentlab.images import atomic_write_bytes, save_image
+    from latentlab.files import figure_png
+    from latentlab.images import image_file_bytes
     from latentlab.methods import evolve
+    from latentlab.runs import RunFolder
+    from latentlab.runs.manifest import write_outputs
 
     out = Path(args.out)
-    result = evolve(args.prompt, args.model, optimizer=args.optimizer, generations=check_positive_int("--generations", args.generations),
-                    population=check_positive_int("--population", args.population), seed=args.seed, clip=args.clip,
-                    classes=args.class_name, state_path=out / "state.safetensors")
-    written = [save_image(result.images, out / "grid.png", nrow=8, upscale_to=128),
-               save_image(result.best_image[None], out / "best.png", upscale_to=256)]
-    ax = result.plot_fitness()
-    ax.figure.tight_layout()
-    ax.figure.savefig(out / "fitness.tmp.png", dpi=120)
-    plt.close(ax.figure)
-    (out / "fitness.tmp.png").replace(out / "fitness.png")
-    written.append(out / "fitness.png")
-    summary = {"prompt": args.prompt, "optimizer": args.optimizer, "best_fitness": round(result.best_fitness, 6),
-               "generations": len(result.history), "interrupted": result.run.interrupted, "history": result.history}
-    written.append(atomic_write_bytes(out / "history.json", (json.dumps(summary, indent=1) + "\n").encode()))
-    written.append(out / "state.safetensors")
+    with RunFolder(out):
+        result = evolve(args.prompt, args.model, optimizer=args.optimizer, generations=check_positive_int("--generations", args.generations),
+                        population=args.population, seed=args.seed, clip=args.clip, classes=_class_arg(args.class_name),
+                        state_path=out / STATE_NAME, restart=args.restart)
+        ax = result.plot_fitness()
+        ax.figure.tight_layout()
+        fitness_png = figure_png(ax.figure)
+        plt.close(ax.figure)
+        summary = {"prompt": args.prompt, "optimizer": args.optimizer, "best_fitness": round(result.best_fitness, 6),
+                   "generations": len(result.history), "interrupted": result.run.interrupted, "history": result.history}
+        files = {"grid.png": image_file_bytes(result.images, nrow=8, upscale_to=128),
+                 "best.png": image_file_bytes(result.best_image[None], upscale_to=256),
+                 "fitness.png": fitness_png,
+                 "history.json": (json.dumps(summary, indent=1) + "\n").encode()}
+        written = write_outputs(out, files, len(result.history), interrupted=result.run.interrupted)
     print(f"best fitness {result.best_fitness:.4f} after {len(result.history)} generations"
           + (" (interrupted; run the same command again to resume)" if result.run.interrupted else ""))
-    return written
+    return _written(out, written)
+
+
+def _class_arg(name: str | None):
+    """A --class value: an index when it is all digits, else a name."""
+    return None if name is None else int(name) if name.isdigit() else name
 
 
 def _load_mask(args: argparse.Namespace, size: int):
     import numpy as np
-    from PIL import Image
+    from PIL import Image, UnidentifiedImageError
 
     from latentlab.masks import rect_mask
 
     if (args.mask_rect is None) == (args.mask is None):
         raise ValueError("give the region as --mask-rect LEFT TOP RIGHT BOTTOM or as --mask FILE.png (one of them)")
     if args.mask_rect is not None:
+        left, top, right, bottom = args.mask_rect
+        if not (0 <= left < right <= size and 0 <= top < bottom <= size):
+            raise ValueError(f"--mask-rect {left} {top} {right} {bottom} is not a rectangle inside the {size}x{size} image: "
+                             f"need 0 <= LEFT < RIGHT <= {size} and 0 <= TOP < BOTTOM <= {size}")
         return rect_mask(size, *args.mask_rect)
-    picture = Image.open(args.mask).convert("L")
+    try:
+        picture = Image.open(args.mask)
+        picture.load()
+    except UnidentifiedImageError as error:
+        raise ValueError(f"--mask {args.mask!r} is not an image file PIL can read ({error})") from None
     if picture.size != (size, size):
         raise ValueError(f"mask {args.mask} is {picture.size[0]}x{picture.size[1]} but the generator makes {size}x{size} images")
+    if picture.mode in ("RGBA", "LA", "PA") or (picture.mode == "P" and "transparency" in picture.info):
+        # transparent pixels are not painted: composite onto black before reading white as the region
+        rgba = picture.convert("RGBA")
+        black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        picture = Image.alpha_composite(black, rgba)
     import torch
 
-    return torch.from_numpy((np.asarray(picture) > 127).astype("float32"))
+    return torch.from_numpy((np.asarray(picture.convert("L")) > 127).astype("float32"))
 
 
 def _paint(args: argparse.Namespace) -> list[Path]:
@@ -149,8 +210,11 @@ def _paint(args: argparse.Namespace) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from latentlab.images import atomic_write_bytes, save_image
+    from latentlab.files import figure_png
+    from latentlab.images import image_file_bytes
     from latentlab.methods.paint import paint_by_word
+    from latentlab.runs import RunFolder
+    from latentlab.runs.manifest import write_outputs
     from latentlab.zoo import load_generator
 
     generator = load_generator(args.model)
@@ -158,37 +222,39 @@ def _paint(args: argparse.Namespace) -> list[Path]:
     z = generator.sample_latents(1, seed=args.seed, truncation=check_truncation(args.truncation))
     classes = None
     if generator.conditional:
-        classes = generator.class_index(args.class_name) if args.class_name is not None else int(generator.sample_classes(1, seed=args.seed)[0])
+        classes = (generator.class_index(_class_arg(args.class_name)) if args.class_name is not None
+                   else int(generator.sample_classes(1, seed=args.seed)[0]))
     out = Path(args.out)
-    result = paint_by_word(generator, z, mask, args.text, classes=classes, layer=args.layer, split=not args.no_split,
-                           optimizer=args.optimizer, generations=check_positive_int("--generations", args.generations),
-                           population=check_positive_int("--population", args.population), space=args.space,
-                           lambda_img=args.lambda_img, clip=args.clip, seed=args.seed, state_path=out / "state.safetensors")
-    written = [save_image(result.before[None], out / "before.png", upscale_to=256),
-               save_image(result.image[None], out / "after.png", upscale_to=256),
-               save_image(result.mask.expand(3, -1, -1)[None], out / "mask.png")]
-    axes = result.plot()
-    axes[0].figure.tight_layout()
-    axes[0].figure.savefig(out / "comparison.tmp.png", dpi=120)
-    plt.close(axes[0].figure)
-    (out / "comparison.tmp.png").replace(out / "comparison.png")
-    written.append(out / "comparison.png")
-    summary = {"text": result.text, "model": args.model, "seed": args.seed, "class": classes, "split": result.split,
-               "optimizer": result.optimizer, "scores": {k: round(v, 6) for k, v in result.scores.items()},
-               "outside_change": {k: round(v, 6) for k, v in result.outside_change.items()}, "perceptual": result.perceptual,
-               "latents": [round(v, 6) for v in result.latents.flatten().tolist()],
-               "class_vector": None if result.classes is None else [round(v, 6) for v in result.classes.tolist()],
-               "interrupted": result.run.interrupted, "history": result.history}
-    written.append(atomic_write_bytes(out / "result.json", (json.dumps(summary, indent=1) + "\n").encode()))
-    written.append(out / "state.safetensors")
+    with RunFolder(out):
+        result = paint_by_word(generator, z, mask, args.text, classes=classes, layer=args.layer, split=not args.no_split,
+                               optimizer=args.optimizer, generations=check_positive_int("--generations", args.generations),
+                               population=args.population, space=args.space, lambda_img=args.lambda_img, clip=args.clip,
+                               seed=args.seed, state_path=out / STATE_NAME, restart=args.restart)
+        axes = result.plot()
+        axes[0].figure.tight_layout()
+        comparison_png = figure_png(axes[0].figure)
+        plt.close(axes[0].figure)
+        summary = {"text": result.text, "model": args.model, "seed": args.seed, "class": classes, "split": result.split,
+                   "optimizer": result.optimizer, "scores": {k: round(v, 6) for k, v in result.scores.items()},
+                   "outside_change": {k: round(v, 6) for k, v in result.outside_change.items()}, "perceptual": result.perceptual,
+                   "latents": [round(v, 6) for v in result.latents.flatten().tolist()],
+                   "class_vector": None if result.classes is None else [round(v, 6) for v in result.classes.tolist()],
+                   "interrupted": result.run.interrupted, "history": result.history}
+        files = {"before.png": image_file_bytes(result.before[None], upscale_to=256),
+                 "after.png": image_file_bytes(result.image[None], upscale_to=256),
+                 "mask.png": image_file_bytes(result.mask.expand(3, -1, -1)[None]),
+                 "comparison.png": comparison_png,
+                 "result.json": (json.dumps(summary, indent=1) + "\n").encode()}
+        written = write_outputs(out, files, len(result.history), interrupted=result.run.interrupted)
     print(f"masked CLIP score {result.scores['inside_before']:.4f} -> {result.scores['inside_after']:.4f}; "
           f"outside L2 change {result.outside_change['l2']:.5f}"
           + (" (interrupted; run the same command again to resume)" if result.run.interrupted else ""))
-    return written
+    return _written(out, written)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="latentlab", description="Steer the latent spaces of image generators.")
+    parser = argparse.ArgumentParser(prog="latentlab", description="Steer the latent spaces of image generators.",
+                                     epilog="--debug anywhere on the line shows the full traceback of an error.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sample", help="sample images from a generator and save them as grids")
@@ -212,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--install", action="store_true", help="replace the package's embedded weights with the result")
     p.add_argument("--device", default="cpu", help="train on this torch device (GAN recipes), e.g. cuda")
+    p.add_argument("--restart", action="store_true", help="delete a different training run in --out and start over there")
     p.set_defaults(run=_train)
 
     p = sub.add_parser("evolve", help="text-to-image: evolve latents toward a prompt with CLIP as the fitness")
@@ -223,7 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clip", default="shapes-clip", help="CLIP model: shapes-clip or an open_clip ARCH/TAG")
     p.add_argument("--class", dest="class_name", default=None, help="fix the class instead of searching it")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, help="run folder: grid.png, best.png, fitness.png, history.json, state.safetensors")
+    p.add_argument("--out", required=True, help="run folder: grid.png, best.png, fitness.png, history.json, manifest.json, state.safetensors")
+    p.add_argument("--restart", action="store_true", help="discard a different run saved in --out and start over there")
     p.set_defaults(run=_evolve)
 
     p = sub.add_parser("paint", help="paint by word: make a region of a generated image match a text")
@@ -243,18 +311,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lambda-img", type=float, default=5.0, help="weight of the consistency outside the mask")
     p.add_argument("--no-split", action="store_true", help="search the whole latent instead of the split generator")
     p.add_argument("--clip", default="shapes-clip", help="CLIP model: shapes-clip or an open_clip ARCH/TAG")
-    p.add_argument("--out", required=True, help="folder: before.png, after.png, mask.png, comparison.png, result.json, state")
+    p.add_argument("--out", required=True, help="folder: before.png, after.png, mask.png, comparison.png, result.json, manifest.json, state")
+    p.add_argument("--restart", action="store_true", help="discard a different edit saved in --out and start over there")
     p.set_defaults(run=_paint)
     return parser
 
 
+def _clean_errors() -> tuple[type[BaseException], ...]:
+    """Errors that are the user's input or environment, printed as a message: latentlab's own, bad values,
+    missing or unreadable files, refused pickles and damaged safetensors files."""
+    import pickle
+
+    from latentlab.errors import LatentlabError
+
+    errors: list[type[BaseException]] = [LatentlabError, ValueError, OSError, pickle.UnpicklingError]
+    try:
+        from safetensors import SafetensorError
+
+        errors.append(SafetensorError)
+    except ImportError:  # pragma: no cover - older safetensors
+        pass
+    return tuple(errors)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    args = build_parser().parse_args([a for a in argv if a != "--debug"])
     try:
         result = args.run(args)
-    except (ValueError, OSError) as error:  # bad input, missing files, offline downloads
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"latentlab {args.command}: interrupted before anything was finished; nothing was written "
+              f"(a run folder keeps what an earlier generation saved)", file=sys.stderr)
+        return 130
+    except _clean_errors() as error:  # bad input, missing files, offline downloads, damaged files
+        if debug:
+            raise
         print(f"latentlab {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        if debug:
+            raise
+        print(f"latentlab {args.command}: internal error ({type(error).__name__}: {error}); "
+              f"run again with --debug to see where", file=sys.stderr)
+        return 1
     if args.command in ("sample", "evolve", "paint"):
         for path in result:
             print(f"wrote {path}")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
+
+from latentlab.errors import check_positive_int
+from latentlab.files import atomic_write_bytes
 
 
 def _check_images(images: torch.Tensor) -> torch.Tensor:
@@ -42,7 +44,7 @@ def make_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2, pad_value: 
     """Tile a batch into one image [C, H', W'] with ``nrow`` images per row."""
     images = _check_images(images).detach().float().cpu()
     n, c, h, w = images.shape
-    nrow = max(1, min(nrow, n))
+    nrow = min(check_positive_int("nrow (images per grid row)", nrow), n)
     rows = (n + nrow - 1) // nrow
     grid = torch.full((c, rows * (h + padding) + padding, nrow * (w + padding) + padding), pad_value)
     for i in range(n):
@@ -94,33 +96,17 @@ def to_bytes(image: torch.Tensor, format: str = "png", quality: int = 90) -> byt
     return buffer.getvalue()
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file, so no half-written file is left."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; use the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+def image_file_bytes(images: torch.Tensor, format: str = "png", nrow: int = 8, upscale_to: int | None = None) -> bytes:
+    """The bytes of an image file of ``images`` (a batch as a grid), enlarged to ``upscale_to`` pixels if smaller."""
+    images = _check_images(images)
+    check_positive_int("nrow (images per grid row)", nrow)
+    if upscale_to and images.shape[-1] < upscale_to:
+        images = upscale(images, upscale_to // images.shape[-1])
+    grid = make_grid(images, nrow=nrow) if images.shape[0] > 1 else images[0]
+    return to_bytes(grid, format=format)
 
 
 def save_image(images: torch.Tensor, path: str | os.PathLike, nrow: int = 8, upscale_to: int | None = None) -> Path:
     """Save an image or a batch (as a grid) to PNG/JPEG by the path's suffix, atomically."""
-    images = _check_images(images)
-    if upscale_to and images.shape[-1] < upscale_to:
-        images = upscale(images, upscale_to // images.shape[-1])
-    grid = make_grid(images, nrow=nrow) if images.shape[0] > 1 else images[0]
     suffix = Path(path).suffix.lower().lstrip(".") or "png"
-    return atomic_write_bytes(path, to_bytes(grid, format=suffix))
+    return atomic_write_bytes(path, image_file_bytes(images, suffix, nrow, upscale_to))

@@ -8,6 +8,8 @@ import torch
 
 from latentlab.errors import check_positive_int, check_truncation
 
+REJECTION_ROUNDS = 200  # at ψ ≥ 0.25 an entry is still outside after 200 rounds with probability < 1e-19
+
 
 def seeded_generator(seed: int | None) -> torch.Generator:
     """A CPU random generator seeded with ``seed`` (0 when None)."""
@@ -28,10 +30,21 @@ def truncated_normal(n: int, dim: int, truncation: float | None = None, *, seed:
     if psi is None:
         return z
     outside = z.abs() > psi
-    while outside.any():  # rejection sampling keeps the exact truncated normal
+    for _ in range(REJECTION_ROUNDS):  # rejection sampling keeps the exact truncated normal
+        if not outside.any():
+            return z
         z[outside] = torch.randn(int(outside.sum()), generator=generator)
         outside = z.abs() > psi
+    if outside.any():  # a small ψ accepts too few draws: the rest by the inverse CDF (the same distribution)
+        z[outside] = _inverse_cdf_truncated(int(outside.sum()), psi, generator)
     return z
+
+
+def _inverse_cdf_truncated(count: int, psi: float, generator: torch.Generator) -> torch.Tensor:
+    """``count`` draws of the standard normal restricted to [-ψ, ψ], by Φ⁻¹ of a uniform in [Φ(-ψ), Φ(ψ)]."""
+    lo = torch.special.ndtr(torch.tensor(-psi, dtype=torch.float64))
+    u = lo + (1 - 2 * lo) * torch.rand(count, generator=generator, dtype=torch.float64)
+    return torch.special.ndtri(u).clamp(-psi, psi).float()
 
 
 def normalize_chunks(z: torch.Tensor, chunk: int, knee: float) -> torch.Tensor:

@@ -40,7 +40,7 @@ def test_resume_continues_exactly(name, tmp_path):
 def test_state_from_another_run_is_refused(tmp_path):
     path = tmp_path / "s.safetensors"
     run_optimizer(make_optimizer("ga", 8, 16, seed=1), sphere, 2, state_path=path, progress=False)
-    with pytest.raises(ValueError, match="different run"):
+    with pytest.raises(ValueError, match="holds another run"):
         run_optimizer(make_optimizer("de", 8, 16, seed=1), sphere, 4, state_path=path, progress=False)
 
 

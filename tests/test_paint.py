@@ -183,4 +183,4 @@ def test_cli_paint_writes_the_edit(tmp_path, capsys):
     summary = json.loads((out / "result.json").read_text())
     assert summary["text"] == "a blue star" and len(summary["latents"]) == 120 and len(summary["history"]) == 2
     assert main(["paint", "--mask-rect", "8", "8", "80", "40", "--text", "x", "--out", str(tmp_path / "bad")]) == 2
-    assert "right <= 64" in capsys.readouterr().err
+    assert "RIGHT <= 64" in capsys.readouterr().err

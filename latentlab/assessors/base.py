@@ -13,6 +13,7 @@ from torch import nn
 from latentlab.errors import unknown_name_error
 
 RANGE_TOLERANCE = 1e-3
+NOT_IDENTITY = {"training", "batch_size", "chunk_size"}  # settings that change how fast, not what, an assessor scores
 MASK_MODES = ("multiply", "crop")
 
 
@@ -69,6 +70,15 @@ class Assessor(nn.Module):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}{', ' + self.unit if self.unit else ''})"
 
+    def identity(self) -> dict:
+        """What this assessor computes, for a run's identity: its type, name, settings and a digest of its weights."""
+        from latentlab.runs.identity import weights_digest
+
+        settings = {k: v for k, v in sorted(vars(self).items()) if not k.startswith("_") and k not in NOT_IDENTITY
+                    and (isinstance(v, (bool, int, float, str)) or (isinstance(v, (list, tuple)) and all(
+                        isinstance(x, (bool, int, float, str)) for x in v)))}
+        return {"type": type(self).__name__, **settings, "weights": weights_digest(self)}
+
     # composition -------------------------------------------------------------------------
     def __add__(self, other: Assessor) -> WeightedSum:
         return WeightedSum([(1.0, self), (1.0, other)])
@@ -110,6 +120,9 @@ class WeightedSum(Assessor):
 
     def score(self, images: torch.Tensor) -> torch.Tensor:
         return sum(w * a.score(images) for w, a in self.terms)
+
+    def identity(self) -> dict:
+        return {"type": "WeightedSum", "terms": {f"{i}": {"weight": w, **a.identity()} for i, (w, a) in enumerate(self.terms)}}
 
 
 class MaskedAssessor(Assessor):

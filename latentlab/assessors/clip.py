@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 
 from latentlab.assessors.base import MASK_MODES, Assessor, apply_region, check_mask
-from latentlab.errors import check_positive_int, unknown_name_error
+from latentlab.errors import InvalidInputError, check_count, check_float, unknown_name_error
 from latentlab.zoo.open_clip_models import CLIPBundle, load_clip
 
 #: Named prompt-template ensembles; ``"{}"`` is replaced by the prompt.
@@ -18,18 +18,33 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _check_prompts(name: str, value: str | Sequence[str] | None, allow_empty_list: bool = False) -> list[str]:
+def _check_prompts(name: str, value: str | Sequence[str] | None, allow_empty_list: bool = False,
+                   allow_none: bool = False) -> list[str]:
     if value is None:
-        return []
+        if allow_none:
+            return []
+        raise InvalidInputError(f"{name} must be a non-empty string or list of strings (e.g. 'a red star'), got None")
+    if isinstance(value, (bytes, dict, set, frozenset)) or (not isinstance(value, str) and not hasattr(value, "__iter__")):
+        raise InvalidInputError(f"{name} must be a non-empty string or list of strings (e.g. 'a red star'), got "
+                                f"{type(value).__name__} {value!r}")
     prompts = [value] if isinstance(value, str) else list(value)
     if not prompts and not allow_empty_list:
-        raise ValueError(f"{name} must be a non-empty string or list of strings, got {value!r}")
+        raise InvalidInputError(f"{name} must be a non-empty string or list of strings, got {value!r}")
     for prompt in prompts:
         if not isinstance(prompt, str):
-            raise ValueError(f"{name} must be strings, got {type(prompt).__name__} {prompt!r}")
+            raise InvalidInputError(f"{name} must be strings, got {type(prompt).__name__} {prompt!r}")
         if not prompt.strip():
-            raise ValueError(f"{name} contains an empty prompt {prompt!r}: describe what to look for, e.g. 'a red star'")
+            raise InvalidInputError(f"{name} contains an empty prompt {prompt!r}: describe what to look for, e.g. 'a red star'")
     return prompts
+
+
+def _check_lengths(clip: CLIPBundle, name: str, prompts: list[str], templates: tuple[str, ...]) -> None:
+    """Refuse prompts that, put into a template, are longer than the CLIP model's text context."""
+    for prompt in prompts:
+        for template in templates:
+            text = template.format(prompt)
+            what = f"{name} prompt" if template == "{}" else f"{name} prompt in template {template!r}"
+            clip.check_texts([text], what)
 
 
 def _check_templates(templates: str | Sequence[str]) -> tuple[str, ...]:
@@ -39,11 +54,22 @@ def _check_templates(templates: str | Sequence[str]) -> tuple[str, ...]:
         if "{}" not in templates:
             raise unknown_name_error("template set", templates, list(TEMPLATES))
         templates = [templates]
+    if isinstance(templates, (bytes, dict, set, frozenset)) or not hasattr(templates, "__iter__"):
+        raise InvalidInputError(f"templates must be a template set ({', '.join(map(repr, TEMPLATES))}) or strings with "
+                                f"'{{}}' where the prompt goes, got {templates!r}")
     templates = tuple(templates)
-    bad = [t for t in templates if not isinstance(t, str) or "{}" not in t]
+    bad = [t for t in templates if not isinstance(t, str) or "{}" not in t or not _formats_once(t)]
     if not templates or bad:
-        raise ValueError(f"templates must contain '{{}}' where the prompt goes, got {bad or templates!r}")
+        raise InvalidInputError(f"templates must contain '{{}}' once where the prompt goes (and no other braces), "
+                                f"got {bad or templates!r}")
     return templates
+
+
+def _formats_once(template: str) -> bool:
+    try:
+        return template.format("\0").count("\0") == 1
+    except (IndexError, KeyError, ValueError):
+        return False
 
 
 class CLIPAssessor(Assessor):
@@ -68,14 +94,15 @@ class CLIPAssessor(Assessor):
                  device: str | torch.device = "cpu"):
         super().__init__()
         self.prompts = _check_prompts("text", text)
-        self.negatives = _check_prompts("negatives", negatives)
+        self.negatives = _check_prompts("negatives", negatives, allow_none=True)
         self.templates = _check_templates(templates)
-        if mask_mode not in MASK_MODES:
+        if not isinstance(mask_mode, str) or mask_mode not in MASK_MODES:
             raise unknown_name_error("mask mode", mask_mode, MASK_MODES)
-        if not (isinstance(negative_weight, (int, float)) and torch.isfinite(torch.tensor(float(negative_weight)))):
-            raise ValueError(f"negative_weight must be a finite number, got {negative_weight!r}")
-        self.batch_size = check_positive_int("batch_size", batch_size)
+        negative_weight = check_float("negative_weight", negative_weight)
+        self.batch_size = check_count("batch_size", batch_size)
         self.clip = load_clip(model, pretrained, device)
+        _check_lengths(self.clip, "text", self.prompts, self.templates)
+        _check_lengths(self.clip, "negatives", self.negatives, self.templates)
         self.clip_model = self.clip.model  # a submodule, so .to(device) moves it
         self.mask_mode, self.negative_weight = mask_mode, float(negative_weight)
         self.register_buffer("mask", None if mask is None else check_mask(mask))
@@ -110,8 +137,9 @@ def similarity_matrix(images: torch.Tensor, texts: Sequence[str], model: str | C
     """Cosine similarities [N images, T texts] — e.g. for zero-shot classification over ``texts``."""
     from latentlab.assessors.base import check_images
 
-    clip = load_clip(model)
     prompts, templates = _check_prompts("texts", texts), _check_templates(templates)
+    clip = load_clip(model)
+    _check_lengths(clip, "texts", prompts, templates)
     with torch.no_grad():
         text = torch.stack([torch.nn.functional.normalize(
             clip.encode_text([t.format(p) for t in templates]).mean(dim=0), dim=0) for p in prompts])

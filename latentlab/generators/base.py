@@ -8,7 +8,15 @@ from dataclasses import asdict, dataclass, fields
 import torch
 from torch import nn
 
-from latentlab.errors import check_latents, check_positive_int, unknown_name_error
+from latentlab.errors import (
+    InvalidInputError,
+    _integer_value,
+    check_count,
+    check_int,
+    check_seed,
+    coerce_latents,
+    unknown_name_error,
+)
 from latentlab.latents import seeded_generator, truncated_normal
 
 
@@ -30,19 +38,27 @@ class JsonConfig:
         return cls(**{k: tuple(v) if k in tuples else v for k, v in d.items()})
 
 
+def state_mismatch(model: torch.nn.Module, state: dict[str, torch.Tensor], what: str) -> ValueError | None:
+    """The error naming ``state``'s missing, unexpected and mis-shaped tensors against ``model`` (None when it fits)."""
+    expected = model.state_dict()
+    missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+    wrong = [f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
+             for k, v in expected.items() if k in state and state[k].shape != v.shape]
+    if missing or unexpected or wrong:
+        return ValueError(f"the weights do not fit {what}: {len(missing)} missing {missing[:4]}, "
+                          f"{len(unexpected)} unexpected {unexpected[:4]}, {len(wrong)} of the wrong shape {wrong[:4]}")
+    return None
+
+
 def assign_state(model: torch.nn.Module, state: dict[str, torch.Tensor], what: str) -> torch.nn.Module:
     """Load a checkpoint's ``state`` into ``model`` (built on the meta device) strictly, as float32, in eval mode.
 
     Missing, unexpected and mis-shaped tensors are refused together, named, with ``what`` (the
     model and config they were checked against) in the message.
     """
-    expected = model.state_dict()
-    missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
-    wrong = [f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
-             for k, v in expected.items() if k in state and state[k].shape != v.shape]
-    if missing or unexpected or wrong:
-        raise ValueError(f"the weights do not fit {what}: {len(missing)} missing {missing[:4]}, "
-                         f"{len(unexpected)} unexpected {unexpected[:4]}, {len(wrong)} of the wrong shape {wrong[:4]}")
+    error = state_mismatch(model, state, what)
+    if error is not None:
+        raise error
     model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True, assign=True)
     return model.eval()
 
@@ -80,6 +96,14 @@ class Generator(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
+    @property
+    def latent_dtype(self) -> torch.dtype:
+        """The dtype latents are cast to: that of the first floating-point parameter (float32 without one)."""
+        for tensor in self.parameters():
+            if tensor.is_floating_point():
+                return tensor.dtype
+        return torch.float32
+
     # --- latents and classes -------------------------------------------------------------
     def sample_latents(self, n: int, seed: int | None = None, truncation: float | None = None) -> torch.Tensor:
         """Reproducible prior samples [n, latent_dim] on the model's device.
@@ -87,39 +111,75 @@ class Generator(nn.Module):
         ``truncation`` ψ resamples every entry with |z| > ψ (the truncation trick); None keeps
         the full standard normal.
         """
+        n, seed = check_count("n", n), check_seed("seed", seed)
         return truncated_normal(n, self.latent_dim, truncation, seed=seed).to(self.device)
 
     def class_index(self, name: int | str) -> int:
-        """Index of a class given by name or index; unknown names suggest close matches."""
+        """Index of a class given by name or index; unknown names suggest close matches.
+
+        Indices may be ints, NumPy or 0-d torch integers, or integral floats (``2.0``); other
+        floats, bools and other types are refused.
+        """
         if not self.conditional:
             raise ValueError(f"{type(self).__name__} is unconditional; it takes no class")
         if isinstance(name, str):
             if name not in self.class_names:
                 raise unknown_name_error("class", name, self.class_names)
             return self.class_names.index(name)
-        if not 0 <= int(name) < len(self.class_names):
-            raise ValueError(f"class index {name!r} is out of range 0..{len(self.class_names) - 1}")
-        return int(name)
+        index = _integer_value(name)
+        if index is None:
+            raise InvalidInputError(f"a class must be a name ({', '.join(map(repr, self.class_names[:8]))}"
+                                    f"{', …' if len(self.class_names) > 8 else ''}) or an integer index "
+                                    f"0..{len(self.class_names) - 1}, got {name!r} ({type(name).__name__})")
+        if not 0 <= index < len(self.class_names):
+            raise InvalidInputError(f"class index {name!r} is out of range 0..{len(self.class_names) - 1}")
+        return index
 
     def classes(self, names: int | str | Sequence[int | str], n: int | None = None) -> torch.Tensor:
-        """Class indices [n] from one name/index (repeated n times) or a sequence of them."""
-        if isinstance(names, (int, str)):
-            return torch.full((check_positive_int("n", n or 1),), self.class_index(names), dtype=torch.long, device=self.device)
-        return torch.tensor([self.class_index(c) for c in names], dtype=torch.long, device=self.device)
+        """Class indices [n] from one name/index (repeated n times, default once) or a sequence of them."""
+        if n is not None:
+            n = check_count("n", n)
+        if isinstance(names, str) or not hasattr(names, "__iter__") or getattr(names, "ndim", None) == 0:  # 0-d tensors, arrays
+            return torch.full((1 if n is None else n,), self.class_index(names), dtype=torch.long, device=self.device)
+        if isinstance(names, (bytes, dict, set, frozenset)):
+            raise InvalidInputError(f"classes must be a class name, an index or a sequence of them, got {names!r} "
+                                    f"({type(names).__name__})")
+        indices = [self.class_index(c) for c in names]
+        if not indices:
+            raise InvalidInputError(f"classes is an empty sequence ({names!r}): give at least one class name or index")
+        return torch.tensor(indices, dtype=torch.long, device=self.device)
 
     def sample_classes(self, n: int, seed: int | None = None) -> torch.Tensor:
         """Reproducible uniformly random class indices [n]."""
-        gen = seeded_generator(None if seed is None else int(seed) + 7919)
-        return torch.randint(len(self.class_names), (check_positive_int("n", n),), generator=gen).to(self.device)
+        n, seed = check_count("n", n), check_seed("seed", seed)
+        gen = seeded_generator(None if seed is None else seed + 7919)
+        return torch.randint(len(self.class_names), (n,), generator=gen).to(self.device)
 
     def class_vectors(self, y: torch.Tensor) -> torch.Tensor:
-        """Class input as soft vectors [N, C]: indices become one-hot, vectors pass through."""
-        if y.dtype in (torch.int64, torch.int32):
-            if y.dim() != 1 or (y < 0).any() or (y >= len(self.class_names)).any():
-                raise ValueError(f"class indices must be a 1-D tensor in 0..{len(self.class_names) - 1}, got {y.tolist()}")
-            return nn.functional.one_hot(y, len(self.class_names)).float()
-        if y.dim() != 2 or y.shape[1] != len(self.class_names) or not torch.isfinite(y).all():
-            raise ValueError(f"class vectors must be finite with shape [N, {len(self.class_names)}], got {tuple(y.shape)}")
+        """Class input as soft vectors [N, C]: indices (any integer dtype) become one-hot, float vectors pass through
+        (as float32)."""
+        c = len(self.class_names)
+        if not isinstance(y, torch.Tensor):
+            raise InvalidInputError(f"classes must be a tensor of class indices [N] (see generator.classes(...)) or soft "
+                                    f"class vectors [N, {c}], got {type(y).__name__} {y!r}"[:400])
+        if y.dtype == torch.bool or y.is_complex():
+            raise InvalidInputError(f"classes of dtype {y.dtype} are refused: pass integer class indices [N] in 0..{c - 1} "
+                                    f"or real soft class vectors [N, {c}] (shape {tuple(y.shape)} given)")
+        if not y.is_floating_point():  # int8/16/32/64, uint8: indices
+            if y.dim() != 1 or y.shape[0] == 0:
+                raise InvalidInputError(f"class indices must be a 1-D tensor [N] with N >= 1, got dtype {y.dtype} with "
+                                        f"shape {tuple(y.shape)}")
+            bad = y[(y < 0) | (y >= c)]
+            if bad.numel():
+                raise InvalidInputError(f"class indices must be in 0..{c - 1}, got {bad.unique()[:8].tolist()} "
+                                        f"(indices given: {y.tolist()[:16]}{' …' if y.numel() > 16 else ''})")
+            return nn.functional.one_hot(y.long(), c).float()
+        if y.dim() != 2 or y.shape[1] != c or y.shape[0] == 0 or not torch.isfinite(y).all():
+            hint = (" (a 1-D float tensor: pass class indices as an integer tensor, e.g. generator.classes(...))"
+                    if y.dim() == 1 else "")
+            finite = "" if y.numel() == 0 or torch.isfinite(y).all() else " containing NaN or infinite values"
+            raise InvalidInputError(f"class vectors must be finite with shape [N, {c}], got {tuple(y.shape)}"
+                                    f"{finite}{hint}")
         return y.float()
 
     # --- synthesis -----------------------------------------------------------------------
@@ -128,7 +188,7 @@ class Generator(nn.Module):
 
         ``y`` is a tensor of class indices [N] or soft class vectors [N, C] (for mixing).
         """
-        check_latents(z, self.latent_dim)
+        z = coerce_latents(z, self.latent_dim, self.latent_dtype)
         y = self._check_classes(z, y)
         return self.synthesize(z, y)
 
@@ -139,7 +199,7 @@ class Generator(nn.Module):
             return None
         if y is None:
             raise ValueError(f"this generator is class-conditional; pass y (indices into {list(self.class_names)})")
-        y = self.class_vectors(y.to(z.device))
+        y = self.class_vectors(y.to(z.device) if isinstance(y, torch.Tensor) else y)
         if y.shape[0] != z.shape[0]:
             raise ValueError(f"got {z.shape[0]} latents but {y.shape[0]} classes")
         return y
@@ -151,7 +211,11 @@ class Generator(nn.Module):
     @torch.no_grad()
     def generate(self, n: int, *, seed: int | None = None, truncation: float | None = None,
                  classes: int | str | Sequence[int | str] | None = None, batch_size: int = 100) -> torch.Tensor:
-        """Sample ``n`` images reproducibly (classes random from ``seed`` unless given)."""
+        """Sample ``n`` images reproducibly (classes random from ``seed`` unless given).
+
+        ``n`` is capped at :data:`latentlab.errors.MAX_BATCH` (raise it there to generate more in one call).
+        """
+        n, batch_size = check_count("n", n), check_int("batch_size", batch_size, minimum=1)
         z = self.sample_latents(n, seed=seed, truncation=truncation)
         y = None
         if self.conditional:

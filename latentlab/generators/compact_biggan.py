@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from latentlab.errors import check_latents
+from latentlab.errors import coerce_latents
 from latentlab.generators.base import Generator, JsonConfig, SplitGenerator
 from latentlab.generators.placement import Placement, place, placement_from_head, placement_grid
 from latentlab.generators.region import resize_mask
@@ -207,7 +207,7 @@ class CompactBigGAN(Generator):
         ``scale_object`` — size [N] as a fraction of the width (else None)."""
         if not self.config.rotate_object:
             raise ValueError("placement() needs a generator built with rotate_object=True")
-        check_latents(z, self.latent_dim)
+        z = coerce_latents(z, self.latent_dim, self.latent_dtype)
         return self._placement(self._conditions(z, self._check_classes(z, y))[0])
 
     @property
@@ -232,7 +232,7 @@ class CompactBigGAN(Generator):
         """
         if self.config.output != "layered":
             raise ValueError(f"layers() needs output='layered'; this generator has output={self.config.output!r}")
-        check_latents(z, self.latent_dim)
+        z = coerce_latents(z, self.latent_dim, self.latent_dtype)
         y = self._check_classes(z, y)
         conditions = self._conditions(z, y)
         z0, conds = conditions

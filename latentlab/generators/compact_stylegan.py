@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from latentlab.errors import check_latents
+from latentlab.errors import coerce_latents
 from latentlab.generators.base import JsonConfig, SplitGenerator
 from latentlab.generators.placement import Placement, place, placement_from_head, placement_grid
 from latentlab.generators.region import resize_mask
@@ -278,14 +278,14 @@ class CompactStyleGAN(StyleGenerator):
         """The layers before placing: background, the object's alpha as drawn (upright, centred, at
         ``object_size``), object colour, and the placement that puts the alpha in the image."""
         self._check_layered("drawn_layers")
-        ws = self.broadcast(self.mapping(check_latents(z, self.latent_dim), self._check_classes(z, y)))
+        ws = self.broadcast(self.mapping(z := coerce_latents(z, self.latent_dim, self.latent_dtype), self._check_classes(z, y)))
         out = self.to_rgb(self._run_blocks(ws, 0, len(self.blocks), None), ws[:, -1])
         return _background(out), torch.sigmoid(out[:, 3:]), self._colour(ws[:, -1]), self._placement(ws[:, 0])
 
     def placement(self, z: torch.Tensor, y: torch.Tensor | None = None) -> Placement:
         """Where a ``"layered"`` generator puts its object (centre, rotation as (cos, sin), size)."""
         self._check_layered("placement")
-        return self._placement(self.mapping(check_latents(z, self.latent_dim), self._check_classes(z, y)))
+        return self._placement(self.mapping(z := coerce_latents(z, self.latent_dim, self.latent_dtype), self._check_classes(z, y)))
 
     @property
     def places_object(self) -> bool:

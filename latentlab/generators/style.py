@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import torch
 
-from latentlab.errors import check_latents
+from latentlab.errors import coerce_latents
 from latentlab.generators.base import Generator
 
 SPACES = ("z", "w", "w+")
@@ -73,7 +73,7 @@ class StyleGenerator(Generator):
     @torch.no_grad()
     def to_w(self, z: torch.Tensor, y=None, truncation: float = 1.0) -> torch.Tensor:
         """Map latents z (and classes: indices, names or soft vectors) to W, truncated towards w̄."""
-        z = check_latents(z, self.latent_dim)
+        z = coerce_latents(z, self.latent_dim, self.latent_dtype)
         return self.truncate(self.mapping(z, self._check_classes(z, y)), truncation)
 
     @torch.no_grad()

@@ -10,8 +10,10 @@ import torch
 import torch.nn.functional as F
 
 from latentlab.assessors.base import Assessor
+from latentlab.errors import check_population
 from latentlab.optim import OPTIMIZERS, LatentObjective, RunResult, make_optimizer, run_optimizer
 from latentlab.optim.run import Callback
+from latentlab.runs import run_identity
 
 THUMBNAIL_SIZE = 32
 
@@ -64,15 +66,17 @@ def _thumbnail(images: torch.Tensor) -> torch.Tensor:
 def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = None, *, optimizer: str = "cma",
            generations: int = 30, population: int = 32, space: str | None = None, classes=None, seed: int = 0,
            clip: str = "shapes-clip", templates: str | Sequence[str] = "none", negatives: Sequence[str] | None = None,
-           options: dict | None = None, state_path: str | Path | None = None, patience: int | None = None,
-           callbacks: Sequence[Callback] = (), chunk_size: int = 64, progress: bool = True) -> EvolutionResult:
+           options: dict | None = None, state_path: str | Path | None = None, restart: bool = False,
+           patience: int | None = None, callbacks: Sequence[Callback] = (), chunk_size: int = 64,
+           progress: bool = True) -> EvolutionResult:
     """Search ``generator``'s latents for images that ``assessor`` (default: CLIP similarity to ``prompt``) scores highly.
 
     ``optimizer`` is one of 'cma', 'ga', 'de', 'adam', 'cma+adam' with its ``options``. For a
     class-conditional generator the search space defaults to z plus class logits ('z+class'),
     so the prompt may choose the class; pass ``classes=`` and ``space='z'`` to fix it.
-    ``state_path`` makes the run resumable (run again with the same settings to continue);
-    Ctrl-C returns the best so far. Reproducible from ``seed``.
+    ``state_path`` makes the run resumable: run again with the same settings to continue; a saved
+    run with any other setting is refused (:class:`~latentlab.errors.RunMismatchError`) unless
+    ``restart=True``. Ctrl-C returns the best so far. Reproducible from ``seed``.
     """
     from latentlab.assessors.clip import CLIPAssessor
     from latentlab.zoo import load_generator
@@ -83,12 +87,17 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
         make_optimizer(optimizer, 1, 1)  # raises with close matches
     if isinstance(generator, str):
         generator = load_generator(generator)
+    if assessor is not None and not callable(assessor):
+        raise ValueError(f"assessor must be a latentlab Assessor (e.g. CLIPAssessor('a red star')) or a function of images, "
+                         f"got {type(assessor).__name__} {assessor!r}")
     if assessor is None:
         assessor = CLIPAssessor(prompt, clip, templates=templates, negatives=negatives)
     if space is None:
         space = "z+class" if generator.conditional and classes is None else "z"
     objective = LatentObjective(generator, assessor, space=space, classes=classes, chunk_size=chunk_size)
-    search = make_optimizer(optimizer, objective.dim, population, seed=seed, **(options or {}))
+    search = make_optimizer(optimizer, objective.dim, check_population(population), seed=seed, **(options or {}))
+    identity = run_identity(method="evolve", prompt=prompt, assessor=assessor, generator=generator, space=space,
+                            classes=classes)
 
     def record_thumbnail(generation: int, x: torch.Tensor, fitness: torch.Tensor, result: RunResult) -> None:
         best = int(fitness.argmax())  # the objective kept the images it scored: no second generator pass
@@ -96,7 +105,7 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
 
     torch.manual_seed(seed)
     run = run_optimizer(search, objective, generations, callbacks=[record_thumbnail, *callbacks], patience=patience,
-                        state_path=state_path, progress=progress)
+                        state_path=state_path, identity=identity, restart=restart, progress=progress)
     with torch.no_grad():
         images = objective.images(run.population) if run.population.numel() else torch.zeros(0)
         best = objective.images(run.best_x[None])[0]

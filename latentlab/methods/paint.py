@@ -7,6 +7,7 @@ it (eqs. 4.9–4.10); CMA-ES searches by default (§4.3.3), Adam or CMA→Adam o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +17,11 @@ import torch
 from latentlab.assessors.base import check_mask
 from latentlab.assessors.consistency import Distance, OutsideConsistency
 from latentlab.data import SHAPES
+from latentlab.errors import check_population
 from latentlab.generators.region import RegionEdit, RegionGenerator, StyleRegionGenerator
 from latentlab.optim import OPTIMIZERS, LatentObjective, RunResult, make_optimizer, run_optimizer
 from latentlab.optim.run import Callback
+from latentlab.runs import run_identity
 
 SPACES = ("z", "z+class", "w", "w+")
 CLASS_LOGIT = 4.0  # the starting class as logits: softmax(4 · one-hot) puts 0.93 on it for 5 classes
@@ -93,8 +96,8 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
                   generations: int = 30, population: int = 16, space: str = "z", sigma: float = 0.7,
                   lambda_img: float = 5.0, perceptual: str | Distance | None = "auto", clip: str = "shapes-clip",
                   mask_mode: str = "multiply", templates: str | Sequence[str] = "none", seed: int = 0,
-                  options: dict | None = None, state_path: str | Path | None = None, patience: int | None = None,
-                  callbacks: Sequence[Callback] = (), progress: bool = True) -> PaintResult:
+                  options: dict | None = None, state_path: str | Path | None = None, restart: bool = False,
+                  patience: int | None = None, callbacks: Sequence[Callback] = (), progress: bool = True) -> PaintResult:
     """Edit the region ``mask`` of the image G(``latents``, ``classes``) toward ``text``.
 
     ``split=True`` searches the spatially split generator G_{z,m} cut after ``layer`` (only the
@@ -103,7 +106,8 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
     Fig. 4-2. ``space='z+class'`` lets the region change class too. ``edits`` are earlier
     accepted edits (``result.edits``) so edits build on each other. ``lambda_img`` weighs the
     consistency outside the mask (L2 + ``perceptual``: 'lpips', 'lpips-vgg', 'probe', 'none', a
-    callable, or 'auto': LPIPS, except for Shapes-world images when its weights are not cached). Ctrl-C returns the best edit so far; ``state_path`` resumes.
+    callable, or 'auto': LPIPS, except for Shapes-world images when its weights are not cached). Ctrl-C returns the best edit so far; ``state_path`` resumes the same edit (any other
+    setting is refused unless ``restart=True``).
     """
     from latentlab.assessors.clip import CLIPAssessor
     from latentlab.zoo import load_generator
@@ -113,8 +117,10 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
         make_optimizer(optimizer, 1, 1)  # raises with close matches
     if space not in SPACES:
         raise ValueError(f"space must be one of {list(SPACES)}, got {space!r}")
-    if not (isinstance(lambda_img, (int, float)) and lambda_img >= 0):
-        raise ValueError(f"lambda_img must be a number >= 0, got {lambda_img!r}")
+    if isinstance(lambda_img, bool) or not (isinstance(lambda_img, (int, float)) and math.isfinite(lambda_img) and lambda_img >= 0):
+        raise ValueError(f"lambda_img must be a finite number >= 0 (the weight of the consistency outside the mask, "
+                         f"e.g. 5), got {lambda_img!r}")
+    population = check_population(population)
     if isinstance(generator, str):
         generator = load_generator(generator)
     layer = layer or getattr(generator, "edit_layer", None) or generator.spatial_layers()[0]
@@ -153,9 +159,11 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
         x0 = _start(generator, region.z0, region.y0, space)
     search = make_optimizer(optimizer, objective.dim, population, seed=seed, x0=x0,
                             **_optimizer_options(optimizer, options, sigma))
+    identity = run_identity(method="paint_by_word", text=text, generator=generator, latents=latents, classes=classes,
+                            mask=mask, edits=list(edits), layer=layer, split=split, space=space, fitness=fitness)
     torch.manual_seed(seed)
     run = run_optimizer(search, objective, generations, callbacks=callbacks, patience=patience, state_path=state_path,
-                        progress=progress)
+                        identity=identity, restart=restart, progress=progress)
 
     # the best edit, scored before and after
     with torch.no_grad():

@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors.torch import load as load_tensors
-from safetensors.torch import save as save_tensors
 from tqdm.auto import tqdm
 
 from latentlab.errors import check_positive_int
-from latentlab.images import atomic_write_bytes
 from latentlab.optim.base import Objective, Optimizer
+from latentlab.runs import RunFolder, load_state, run_identity, save_state, tensor_digest
+from latentlab.runs.identity import describe
 
 
 @dataclass
@@ -30,58 +29,89 @@ class RunResult:
     stopped_early: bool = False
     best_latents: list[torch.Tensor] = field(default_factory=list)  # [D] best candidate of each generation
     thumbnails: list[torch.Tensor] = field(default_factory=list)  # optional, uint8 [3, h, w] per generation
+    resumed_from: int = 0  # generations read back from the state file (0: a new run)
 
 
 Callback = Callable[[int, torch.Tensor, torch.Tensor, RunResult], None]
 
 
-def _save(path: Path, optimizer: Optimizer, result: RunResult) -> None:
-    tensors = {f"optimizer.{k}": v.contiguous() for k, v in optimizer.state_dict().items()}
-    tensors.update(best_x=result.best_x.contiguous(), population=result.population.contiguous(), fitness=result.fitness.contiguous())
+def _save(path: Path, optimizer: Optimizer, result: RunResult, identity: dict) -> None:
+    tensors = {f"optimizer.{k}": v for k, v in optimizer.state_dict().items()}
+    tensors.update(best_x=result.best_x, population=result.population, fitness=result.fitness)
     if result.thumbnails:
-        tensors["thumbnails"] = torch.stack(result.thumbnails).contiguous()
+        tensors["thumbnails"] = torch.stack(result.thumbnails)
     if result.best_latents:
-        tensors["best_latents"] = torch.stack(result.best_latents).contiguous()
-    meta = {"optimizer": optimizer.name, "history": json.dumps(result.history), "best_fitness": repr(result.best_fitness),
-            "dim": str(optimizer.dim), "population": str(optimizer.population), "seed": str(optimizer.seed)}
-    atomic_write_bytes(path, save_tensors(tensors, metadata=meta))
+        tensors["best_latents"] = torch.stack(result.best_latents)
+    meta = {"optimizer": optimizer.name, "history": json.dumps(result.history), "best_fitness": repr(result.best_fitness)}
+    save_state(path, tensors, meta, identity)
 
 
-def _load(path: Path, optimizer: Optimizer) -> RunResult:
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="pt") as handle:
-        meta = handle.metadata()
-    expected = {"optimizer": optimizer.name, "dim": str(optimizer.dim), "population": str(optimizer.population), "seed": str(optimizer.seed)}
-    clash = {k: (meta.get(k), v) for k, v in expected.items() if meta.get(k) != v}
-    if clash:
-        raise ValueError(f"{path} was saved by a different run ({', '.join(f'{k}: file {a!r} vs now {b!r}' for k, (a, b) in clash.items())}); "
-                         "use another state file or the same settings")
-    tensors = load_tensors(path.read_bytes())
+def _load(path: Path, optimizer: Optimizer, identity: dict) -> RunResult:
+    tensors, meta = load_state(path, identity)
     optimizer.load_state_dict({k.removeprefix("optimizer."): v for k, v in tensors.items() if k.startswith("optimizer.")})
     thumbnails = list(tensors["thumbnails"].unbind(0)) if "thumbnails" in tensors else []
     best_latents = list(tensors["best_latents"].unbind(0)) if "best_latents" in tensors else []
+    history = json.loads(meta["history"])
     return RunResult(tensors["best_x"], float(meta["best_fitness"]), tensors["population"], tensors["fitness"],
-                     json.loads(meta["history"]), best_latents=best_latents, thumbnails=thumbnails)
+                     history, best_latents=best_latents, thumbnails=thumbnails, resumed_from=len(history))
+
+
+_RUN_STATE = {"generation", "invalid_count", "history"}  # change as the run goes: part of the state, not of the identity
+
+
+def optimizer_identity(optimizer: Optimizer) -> dict:
+    """The settings of ``optimizer`` that define a run: its name, size, seed, start, bounds and options."""
+    out: dict = {"name": optimizer.name, "x0": tensor_digest(optimizer.x0)}
+    for key, value in sorted(vars(optimizer).items()):
+        if key.startswith("_") or key in _RUN_STATE or value is None:
+            continue
+        if isinstance(value, Optimizer):
+            out[key] = optimizer_identity(value)
+        elif isinstance(value, (bool, int, float, str, tuple, list, dict)):
+            out[key] = describe(value)
+    return out
 
 
 def run_optimizer(optimizer: Optimizer, objective: Objective, generations: int, *, callbacks: Sequence[Callback] = (),
                   patience: int | None = None, min_delta: float = 0.0, state_path: str | Path | None = None,
-                  progress: bool = True) -> RunResult:
+                  identity: dict | None = None, restart: bool = False, progress: bool = True) -> RunResult:
     """Run ``generations`` generations (counting any already in ``state_path``), keeping the best.
 
     Stops early when the best fitness has not improved by ``min_delta`` for ``patience``
-    generations. Ctrl-C returns the best so far (``interrupted=True``) after saving the state.
+    generations. Ctrl-C returns the best so far (``interrupted=True``; the state file keeps the last whole generation);
+    Ctrl-C before the first generation has finished raises ``KeyboardInterrupt`` with nothing written.
+
+    With ``state_path`` the run is saved after every generation and resumed from there, but only
+    if the saved run's ``identity`` (the settings that define it, see :func:`latentlab.runs.run_identity`;
+    the optimizer's own settings are always part of it) equals this one's: any difference raises
+    :class:`~latentlab.errors.RunMismatchError` naming each setting. ``restart=True`` discards the
+    saved run instead. The state's folder is held by this process for the run (:class:`RunFolder`).
     """
     generations = check_positive_int("generations", generations)
     if patience is not None:
         patience = check_positive_int("patience", patience)
     state = Path(state_path) if state_path else None
+    identity = {**run_identity(optimizer=optimizer_identity(optimizer)), **(identity or {})}
+    if state is None:
+        return _run(optimizer, objective, generations, callbacks, patience, min_delta, None, identity, False, progress)
+    with RunFolder(state.parent):
+        return _run(optimizer, objective, generations, callbacks, patience, min_delta, state, identity, restart, progress)
+
+
+def _run(optimizer: Optimizer, objective: Objective, generations: int, callbacks: Sequence[Callback], patience: int | None,
+         min_delta: float, state: Path | None, identity: dict, restart: bool, progress: bool) -> RunResult:
+    if state is not None and state.exists() and restart:
+        state.unlink()
     if state is not None and state.exists():
-        result = _load(state, optimizer)
+        result = _load(state, optimizer, identity)
+        if progress:
+            done = len(result.history)
+            tqdm.write(f"resuming generation {done + 1} of {generations} from {state}" if done < generations else
+                       f"{state} already holds {done} of {generations} generations; nothing to run (raise generations to go on)")
     else:
         result = RunResult(torch.zeros(optimizer.dim), float("-inf"), torch.zeros(0, optimizer.dim), torch.zeros(0))
-    bar = tqdm(total=generations, initial=len(result.history), desc=f"evolve ({optimizer.name})", unit="gen", disable=not progress)
+    bar = tqdm(total=generations, initial=min(len(result.history), generations), desc=f"evolve ({optimizer.name})", unit="gen",
+               disable=not progress)
     try:
         while len(result.history) < generations:
             x, fitness = optimizer.step(objective)
@@ -98,16 +128,16 @@ def run_optimizer(optimizer: Optimizer, objective: Objective, generations: int, 
             for callback in callbacks:
                 callback(len(result.history), x, fitness, result)
             if state is not None:
-                _save(state, optimizer, result)
+                _save(state, optimizer, result, identity)
             if patience and len(result.history) > patience:
                 before = result.history[-patience - 1]["best_so_far"]
                 if result.best_fitness - before <= min_delta:  # no improvement beyond min_delta
                     result.stopped_early = True
                     break
     except KeyboardInterrupt:
-        result.interrupted = True
-        if state is not None and result.history:
-            _save(state, optimizer, result)
+        if not result.history:  # nothing found yet: nothing to return or to save
+            raise
+        result.interrupted = True  # the state file already holds the last whole generation: the optimizer may be mid-step
     finally:
         bar.close()
     return result

@@ -12,7 +12,15 @@ import ipywidgets as widgets
 import torch
 from traitlets import Float, HasTraits, Int, Unicode, link, observe, validate
 
-from latentlab.errors import check_positive_int, check_truncation
+from latentlab.errors import (
+    InvalidInputError,
+    check_count,
+    check_display_size,
+    check_float,
+    check_int,
+    check_throttle,
+    check_truncation,
+)
 from latentlab.widgets.common import Explorer, LatestValueThrottle, show_image
 
 
@@ -21,6 +29,14 @@ def require_conditional(generator, what: str = "ClassMixer") -> None:
     if not getattr(generator, "conditional", False):
         raise ValueError(f"{what} needs a class-conditional generator; {type(generator).__name__} is unconditional "
                          "(use LatentWalk to interpolate its latents instead)")
+
+
+def check_t(t) -> float:
+    """A mixing weight: a number in [0, 1] (0: class A, 1: class B)."""
+    try:
+        return check_float("t", t, minimum=0.0, maximum=1.0)
+    except InvalidInputError:
+        raise InvalidInputError(f"t must be in [0, 1] (0: class A, 1: class B), got {t!r}") from None
 
 
 class MixState(HasTraits):
@@ -34,7 +50,7 @@ class MixState(HasTraits):
     def __init__(self, generator, *, rows: int = 4, steps: int = 8, truncation: float | None = None, **settings):
         require_conditional(generator)
         self.generator = generator
-        self.rows, self.steps, self.truncation = check_positive_int("rows", rows), check_positive_int("steps", steps), check_truncation(truncation)
+        self.rows, self.steps, self.truncation = check_count("rows", rows), check_count("steps", steps), check_truncation(truncation)
         self._latents: torch.Tensor | None = None
         self._strip: torch.Tensor | None = None
         settings.setdefault("class_a", generator.class_names[0])
@@ -47,9 +63,7 @@ class MixState(HasTraits):
 
     @validate("t")
     def _valid_t(self, proposal):
-        if not 0.0 <= proposal.value <= 1.0:
-            raise ValueError(f"t must be in [0, 1] (0: class A, 1: class B), got {proposal.value!r}")
-        return proposal.value
+        return check_t(proposal.value)
 
     @observe("seed", "class_a", "class_b")
     def _forget(self, change) -> None:
@@ -96,6 +110,8 @@ class ClassMixer(Explorer):
                  seed: int = 0, rows: int = 4, steps: int = 8, truncation: float | None = None, display_size: int = 128,
                  throttle_s: float = 0.05):
         require_conditional(generator)
+        t, seed = check_t(t), check_int("seed", seed)
+        display_size, throttle_s = check_display_size("display_size", display_size), check_throttle(throttle_s)
         super().__init__()
         settings = {k: v for k, v in (("class_a", class_a), ("class_b", class_b)) if v is not None}
         settings = {k: str(generator.class_names[generator.class_index(v)]) for k, v in settings.items()}

@@ -19,6 +19,7 @@ from typing import Any
 import ipywidgets as widgets
 import torch
 
+from latentlab.errors import InvalidInputError, check_count, check_display_size, check_float, check_int
 from latentlab.images import make_grid, to_bytes, upscale
 
 _NOTHING = object()
@@ -36,7 +37,7 @@ class ErrorCapture:
 
     def __init__(self, output: widgets.Output | None = None, max_shown: int = 3):
         self.output = output if output is not None else widgets.Output(layout=widgets.Layout(max_height="12em", overflow="auto"))
-        self.max_shown = max_shown
+        self.max_shown = check_int("max_shown", max_shown, minimum=1, maximum=1000)
         self.errors: list[BaseException] = []
 
     def report(self, error: BaseException) -> None:
@@ -100,8 +101,7 @@ class LatestValueThrottle:
 
     def __init__(self, fn: Callable[[Any], None], interval_s: float = 0.05, *, on_settle: Callable[[Any], None] | None = None,
                  scheduler: Scheduler = call_later):
-        if not interval_s >= 0:
-            raise ValueError(f"interval_s must be a number >= 0, got {interval_s!r}")
+        interval_s = check_float("interval_s", interval_s, minimum=0.0, maximum=60.0, hint="seconds between renders; 0 renders every value")
         self.fn, self.on_settle, self.interval_s, self.scheduler = fn, on_settle, float(interval_s), scheduler
         self._lock = threading.RLock()
         self._pending: Any = _NOTHING
@@ -168,6 +168,13 @@ def image_bytes(images: torch.Tensor, format: str = "jpeg", *, nrow: int = 8, mi
     ``min_size`` enlarges small images by an integer factor (nearest neighbour) so that they
     stay crisp when shown at that many pixels.
     """
+    if not isinstance(images, torch.Tensor):
+        raise InvalidInputError(f"images must be a tensor [3, H, W] or [N, 3, H, W], got {type(images).__name__}")
+    if not isinstance(format, str) or format.lower() not in ("jpeg", "jpg", "png"):
+        raise InvalidInputError(f"format must be 'png' or 'jpeg', got {format!r}")
+    nrow = check_count("nrow", nrow)
+    min_size = check_display_size("min_size", min_size, minimum=0, hint="pixels small images are enlarged to; 0 keeps their size")
+    quality = check_int("quality", quality, minimum=1, maximum=100, hint="JPEG quality")
     images = images.detach().float().cpu()
     if images.dim() == 3:
         images = images[None]
@@ -191,6 +198,9 @@ def new_figure(width: float = 4.0, height: float = 2.6, dpi: int = 80):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    width = check_float("width", width, above=0, maximum=100, hint="inches")
+    height = check_float("height", height, above=0, maximum=100, hint="inches")
+    dpi = check_int("dpi", dpi, minimum=1, maximum=1200)
     fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)
     return fig

@@ -14,8 +14,27 @@ import ipywidgets as widgets
 import torch
 from traitlets import Float, HasTraits, Int, Unicode, link, observe, validate
 
-from latentlab.errors import check_positive_int, check_truncation, unknown_name_error
+from latentlab.errors import (
+    InvalidInputError,
+    check_count,
+    check_display_size,
+    check_float,
+    check_int,
+    check_throttle,
+    check_truncation,
+    unknown_name_error,
+)
 from latentlab.widgets.common import Explorer, LatestValueThrottle, show_image
+
+
+def check_t_range(t_range) -> tuple[float, float]:
+    """``(t_min, t_max)``: two finite numbers with t_min < t_max."""
+    if isinstance(t_range, (str, bytes)) or not hasattr(t_range, "__len__") or len(t_range) != 2:
+        raise InvalidInputError(f"t_range must be a pair (t_min, t_max) of finite numbers with t_min < t_max, got {t_range!r}")
+    low, high = check_float("t_range[0]", t_range[0]), check_float("t_range[1]", t_range[1])
+    if not low < high:
+        raise InvalidInputError(f"t range is empty: need t_min < t_max, got {tuple(t_range)!r}")
+    return low, high
 
 
 class DirectionState(HasTraits):
@@ -38,9 +57,11 @@ class DirectionState(HasTraits):
                 raise ValueError(f"direction {name!r} has {d.dim} dimensions but the generator's latent has {generator.latent_dim}")
         self.generator, self.directions = generator, dict(directions)
         self.assessors = dict(assessors or {})
-        self.t_values = t_grid(float(t_range[0]), float(t_range[1]), check_positive_int("steps", steps), "t")
+        low, high = check_t_range(t_range)
+        steps = check_int("steps", steps, minimum=2, maximum=1000, hint="points of the strip from t_min to t_max")
+        self.t_values = t_grid(low, high, steps, "t")
         self.t_min, self.t_max = float(self.t_values[0]), float(self.t_values[-1])
-        self.rows, self.classes, self.truncation = check_positive_int("rows", rows), classes, check_truncation(truncation)
+        self.rows, self.classes, self.truncation = check_count("rows", rows), classes, check_truncation(truncation)
         self._latents: torch.Tensor | None = None
         self._strip: torch.Tensor | None = None
         settings.setdefault("direction", next(iter(self.directions)))
@@ -106,6 +127,7 @@ class DirectionExplorer(Explorer):
     def __init__(self, generator, directions: Mapping, *, assessors: Mapping | None = None, t_range: tuple[float, float] = (-2.0, 2.0),
                  seed: int = 0, rows: int = 4, steps: int = 7, classes=None, truncation: float | None = None,
                  display_size: int = 128, throttle_s: float = 0.05):
+        seed, display_size, throttle_s = check_int("seed", seed), check_display_size("display_size", display_size), check_throttle(throttle_s)
         super().__init__()
         self.state = DirectionState(generator, directions, assessors=assessors, t_range=t_range, rows=rows, steps=steps,
                                     classes=classes, truncation=truncation, seed=seed)

@@ -16,25 +16,44 @@ import ipywidgets as widgets
 import torch
 from traitlets import Bool, HasTraits, Int, Unicode, validate
 
-from latentlab.errors import check_positive_int
+from latentlab.assessors.base import Assessor
+from latentlab.errors import InvalidInputError, check_display_size, check_int, check_seed
 from latentlab.methods.evolve import EvolutionResult, evolve
 from latentlab.optim import OPTIMIZERS
 from latentlab.widgets.common import Explorer, figure_to_png, new_figure, show_image
 
 
-class _RecordingAssessor:
-    """Passes images through to an assessor and keeps a detached copy: the population's pictures, no second pass."""
+class _RecordingAssessor(Assessor):
+    """Passes images through to an assessor and keeps a detached copy: the population's pictures, no second pass.
+
+    An :class:`~latentlab.assessors.base.Assessor` itself (``evolve`` accepts only those) whose run
+    identity is the wrapped assessor's.
+    """
 
     def __init__(self, assessor):
+        super().__init__()
         self.assessor, self.images = assessor, []
+        self.name, self.unit = getattr(assessor, "name", type(assessor).__name__), getattr(assessor, "unit", "")
 
-    def __call__(self, images: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
         self.images.append(images.detach().cpu())
         return self.assessor(images)
+
+    def score(self, images: torch.Tensor) -> torch.Tensor:
+        return self.assessor(images)
+
+    def identity(self) -> dict:
+        inner = getattr(self.assessor, "identity", None)
+        return inner() if callable(inner) else {"type": type(self.assessor).__name__, "name": self.name}
 
     def take(self) -> torch.Tensor:
         images, self.images = torch.cat(self.images), []
         return images
+
+
+#: What the gallery's boxes accept (and so what the state accepts: a box would silently clamp anything else)
+GENERATIONS = (1, 10_000)
+POPULATION = (2, 512)
 
 
 class GalleryState(HasTraits):
@@ -68,7 +87,9 @@ class GalleryState(HasTraits):
 
     @validate("generations", "population")
     def _valid_count(self, proposal):
-        return check_positive_int(proposal.trait.name, proposal.value)
+        low, high = GENERATIONS if proposal.trait.name == "generations" else POPULATION
+        return check_int(proposal.trait.name, proposal.value, minimum=low, maximum=high,
+                         hint="the range the gallery's box accepts")
 
     @validate("favourite")
     def _valid_favourite(self, proposal):
@@ -87,9 +108,17 @@ class EvolutionGallery(Explorer):
 
     def __init__(self, prompt: str, generator="shapes-biggan", assessor=None, *, optimizer: str = "ga", generations: int = 20,
                  population: int = 16, seed: int = 0, columns: int = 8, thumb_size: int = 64, **evolve_options):
-        super().__init__()
         if not isinstance(prompt, str) or not prompt.strip():
-            raise ValueError(f"prompt must be a non-empty description such as 'a red star', got {prompt!r}")
+            raise InvalidInputError(f"prompt must be a non-empty description such as 'a red star', got {prompt!r}")
+        seed = check_seed("seed", seed)
+        if seed is None:
+            raise InvalidInputError("seed must be an integer (each run i uses seed + i), got None")
+        columns = check_int("columns", columns, minimum=1, maximum=64, hint="tiles per row of the gallery")
+        thumb_size = check_display_size("thumb_size", thumb_size, minimum=8)
+        for name, value in (("generations", generations), ("population", population)):
+            low, high = GENERATIONS if name == "generations" else POPULATION
+            check_int(name, value, minimum=low, maximum=high, hint="the range the gallery's box accepts")
+        super().__init__()
         if isinstance(generator, str):
             from latentlab.zoo import load_generator
 
@@ -133,7 +162,7 @@ class EvolutionGallery(Explorer):
 
     def pick(self, index: int) -> None:
         """Choose individual ``index`` of the shown population (0 = fittest) as the favourite."""
-        self.state.favourite = int(index)
+        self.state.favourite = check_int("index", index, minimum=0)
 
     def continue_from_favourite(self, *, blocking: bool = False):
         """Start a new run around the favourite (its latents become ``x0``)."""
@@ -182,8 +211,8 @@ class EvolutionGallery(Explorer):
     def _build_view(self) -> widgets.Widget:
         s = self.state
         self.optimizer = widgets.Dropdown(options=list(OPTIMIZERS), value=s.optimizer, description="optimizer")
-        self.generations = widgets.BoundedIntText(value=s.generations, min=1, max=10_000, description="generations")
-        self.population = widgets.BoundedIntText(value=s.population, min=2, max=512, description="population")
+        self.generations = widgets.BoundedIntText(value=s.generations, min=GENERATIONS[0], max=GENERATIONS[1], description="generations")
+        self.population = widgets.BoundedIntText(value=s.population, min=POPULATION[0], max=POPULATION[1], description="population")
         for w, name in ((self.optimizer, "optimizer"), (self.generations, "generations"), (self.population, "population")):
             widgets.link((w, "value"), (s, name))
         self.run_button = widgets.Button(description="run", icon="play", button_style="primary")

@@ -18,13 +18,30 @@ import ipywidgets as widgets
 import torch
 from traitlets import Any, HasTraits, Int, Unicode, link, observe, validate
 
-from latentlab.errors import check_truncation, unknown_name_error
+from latentlab.errors import (
+    InvalidInputError,
+    _integer_value,
+    check_count,
+    check_display_size,
+    check_int,
+    check_throttle,
+    check_truncation,
+    unknown_name_error,
+)
 from latentlab.latents import lerp, slerp
 from latentlab.widgets.common import Explorer, LatestValueThrottle, show_image
-from latentlab.widgets.video import save_gif, save_mp4
+from latentlab.widgets.video import check_fps, check_min_size, save_gif, save_mp4
 
 METHODS = {"slerp": slerp, "lerp": lerp}
 Endpoint = int | torch.Tensor
+
+
+def check_steps(steps) -> int:
+    """Frames of a walk: an integer from 2 (both ends) to :data:`latentlab.errors.MAX_BATCH`."""
+    import latentlab.errors as errors
+
+    return check_int("steps", steps, minimum=2, maximum=errors.MAX_BATCH, cap="MAX_BATCH",
+                     hint="frames of the walk, both ends included")
 
 
 class WalkState(HasTraits):
@@ -42,7 +59,7 @@ class WalkState(HasTraits):
     space = Unicode("z")
 
     def __init__(self, generator, *, truncation: float | None = None, batch_size: int = 32, **settings):
-        self.generator, self.truncation, self.batch_size = generator, check_truncation(truncation), batch_size
+        self.generator, self.truncation, self.batch_size = generator, check_truncation(truncation), check_count("batch_size", batch_size)
         self._cache: dict[int, torch.Tensor] = {}
         super().__init__(**settings)
         if generator.conditional:
@@ -58,9 +75,7 @@ class WalkState(HasTraits):
 
     @validate("steps")
     def _valid_steps(self, proposal):
-        if proposal.value < 2:
-            raise ValueError(f"steps must be an integer >= 2 (both ends included), got {proposal.value!r}")
-        return proposal.value
+        return check_steps(proposal.value)
 
     @validate("position")
     def _valid_position(self, proposal):
@@ -153,7 +168,7 @@ class WalkState(HasTraits):
     @torch.no_grad()
     def frame(self, index: int | None = None) -> torch.Tensor:
         """One frame [3, H, W] (default: at ``position``)."""
-        index = self.position if index is None else int(index)
+        index = self.position if index is None else check_int("frame index", index)
         if not 0 <= index < self.steps:
             raise ValueError(f"frame index must be in 0..{self.steps - 1}, got {index}")
         if index not in self._cache:
@@ -162,13 +177,16 @@ class WalkState(HasTraits):
 
     def export(self, path: str | os.PathLike, *, fps: float = 8.0, bounce: bool = False, min_size: int = 128) -> Path:
         """Save the walk as ``.gif`` or ``.mp4`` (by suffix); ``bounce`` plays it forth and back."""
-        frames = self.frames()
-        if bounce:
-            frames = torch.cat([frames, frames.flip(0)[1:-1]])
+        if not isinstance(path, (str, os.PathLike)):
+            raise InvalidInputError(f"export path must be a file name ending in .gif or .mp4, got {path!r}")
         suffix = Path(path).suffix.lower()
         writers = {".gif": save_gif, ".mp4": save_mp4}
         if suffix not in writers:
-            raise ValueError(f"export path must end in .gif or .mp4, got {str(path)!r}")
+            raise InvalidInputError(f"export path must end in .gif or .mp4, got {str(path)!r}")
+        fps, min_size = check_fps(fps, suffix[1:]), check_min_size(min_size)  # before any frame is generated
+        frames = self.frames()
+        if bounce:
+            frames = torch.cat([frames, frames.flip(0)[1:-1]])
         return writers[suffix](frames, path, fps=fps, min_size=min_size)
 
 
@@ -183,19 +201,27 @@ class LatentWalk(Explorer):
     def __init__(self, generator, start: Endpoint = 0, end: Endpoint = 1, *, classes: str | int | Sequence | None = None,
                  method: str = "slerp", steps: int = 16, truncation: float | None = None, space: str = "z",
                  display_size: int = 256, throttle_s: float = 0.05, fps: float = 8.0):
+        display_size, throttle_s = check_display_size("display_size", display_size), check_throttle(throttle_s)
+        fps = check_fps(fps, "gif")  # the play button's rate and the exports' (a GIF holds at most 100 fps)
         super().__init__()
-        settings = {"method": method, "steps": steps, "space": space}
+        for name, value in (("method", method), ("space", space)):
+            if not isinstance(value, str):
+                raise InvalidInputError(f"{name} must be a string ({'slerp or lerp' if name == 'method' else 'z, w or w+'}), "
+                                        f"got {value!r}")
+        settings = {"method": method, "steps": check_steps(steps), "space": space}
         for side, value in (("a", start), ("b", end)):
-            if isinstance(value, torch.Tensor):
+            if isinstance(value, torch.Tensor) and value.dim() > 0:
                 settings[f"latent_{side}"] = value
-            elif isinstance(value, int) and not isinstance(value, bool):
-                settings[f"seed_{side}"] = value
+            elif _integer_value(value) is not None and not isinstance(value, float):
+                settings[f"seed_{side}"] = _integer_value(value)
             else:
-                raise ValueError(f"start/end must be a seed (int) or a latent tensor, got {value!r}")
+                raise InvalidInputError(f"start/end must be a seed (int) or a latent tensor [D], got {value!r}")
         if classes is not None:
             if not generator.conditional:
                 raise ValueError(f"{type(generator).__name__} is unconditional; leave classes=None")
-            pair = (classes, classes) if isinstance(classes, (str, int)) else tuple(classes)
+            single = isinstance(classes, str) or not hasattr(classes, "__iter__") or (
+                isinstance(classes, torch.Tensor) and classes.dim() == 0)
+            pair = (classes, classes) if single else tuple(classes)
             if len(pair) != 2:
                 raise ValueError(f"classes must be one class or a pair (start, end), got {classes!r}")
             settings.update(class_a=str(generator.class_names[generator.class_index(pair[0])]),

@@ -16,6 +16,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
+from latentlab.errors import InvalidInputError, check_float, check_int, check_seed
 from latentlab.masks import stamp_stroke
 from latentlab.methods.paint import PaintResult, paint_by_word
 from latentlab.widgets.common import Explorer, image_bytes, show_image
@@ -29,7 +30,14 @@ class PaintSession:
 
     def __init__(self, generator, latents: torch.Tensor, classes=None, **paint_options):
         self.generator = generator
-        self.latents = torch.as_tensor(latents, dtype=torch.float32).reshape(-1).cpu()
+        try:
+            self.latents = torch.as_tensor(latents, dtype=torch.float32).reshape(-1).cpu()
+        except (TypeError, ValueError, RuntimeError):
+            raise InvalidInputError(f"latents must be a tensor of {generator.latent_dim} numbers, got "
+                                    f"{type(latents).__name__}") from None
+        if self.latents.numel() != generator.latent_dim or not torch.isfinite(self.latents).all():
+            raise InvalidInputError(f"latents must be {generator.latent_dim} finite numbers (one latent of the generator), "
+                                    f"got {self.latents.numel()} values with shape {tuple(torch.as_tensor(latents).shape)}")
         self.classes = classes
         self.paint_options = paint_options
         self.size = generator.resolution
@@ -50,17 +58,18 @@ class PaintSession:
         self.mode = mode
 
     def set_brush(self, radius: float) -> None:
-        if not radius > 0:
-            raise ValueError(f"brush radius must be > 0 pixels, got {radius!r}")
-        self.brush = float(radius)
+        self.brush = check_float("brush radius", radius, above=0, maximum=4 * self.size, hint="image pixels")
+
+    def _point(self, x: float, y: float) -> tuple[float, float]:
+        return check_float("stroke x", x, hint="image pixels"), check_float("stroke y", y, hint="image pixels")
 
     def begin_stroke(self, x: float, y: float) -> None:
         """Start a stroke at image pixel (x, y)."""
-        self.stroke = [(float(x), float(y))]
+        self.stroke = [self._point(x, y)]
 
     def extend_stroke(self, x: float, y: float) -> None:
         if self.stroke:
-            self.stroke.append((float(x), float(y)))
+            self.stroke.append(self._point(x, y))
 
     def end_stroke(self) -> bool:
         """Stamp the stroke into the mask (one undo step); returns whether there was one."""
@@ -122,12 +131,20 @@ class PaintCanvas(Explorer):
 
     def __init__(self, generator="shapes-biggan", *, seed: int = 0, latents: torch.Tensor | None = None, classes=None,
                  truncation: float | None = None, scale: int = 6, text: str = "", **paint_options):
+        import latentlab.errors as errors
+
+        seed, scale = check_seed("seed", seed), check_int("scale", scale, minimum=1, hint="screen pixels per image pixel")
+        if not isinstance(text, str):
+            raise InvalidInputError(f"text must be a string (what to paint, e.g. 'a blue star'), got {text!r}")
         super().__init__()
         from ipycanvas import MultiCanvas
 
         from latentlab.zoo import load_generator
 
         generator = load_generator(generator) if isinstance(generator, str) else generator
+        most = max(1, errors.MAX_DISPLAY_SIZE // generator.resolution)
+        scale = check_int("scale", scale, minimum=1, maximum=most, cap="MAX_DISPLAY_SIZE",
+                          hint=f"screen pixels per image pixel; the canvas is {generator.resolution} × scale pixels wide")
         if latents is None:
             latents = generator.sample_latents(1, seed=seed, truncation=truncation)[0]
         if generator.conditional and classes is None:

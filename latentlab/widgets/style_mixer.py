@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import torch
 from traitlets import Float, HasTraits, Int, Unicode, link, observe, validate
 
-from latentlab.errors import check_positive_int
+from latentlab.errors import InvalidInputError, check_count, check_display_size, check_float, check_int, check_throttle
 from latentlab.generators.style import MIX_RANGES, StyleGenerator
 from latentlab.widgets.common import Explorer, LatestValueThrottle, show_image
 
@@ -22,6 +22,15 @@ def require_style(generator, what: str = "StyleMixer") -> None:
     if not isinstance(generator, StyleGenerator):
         raise ValueError(f"{what} needs a style-based generator (e.g. 'shapes-stylegan'); {type(generator).__name__} "
                          "has no mapping network / W space")
+
+
+def check_psi(truncation) -> float:
+    """A truncation ψ toward w̄: a finite number > 0 (1 keeps w)."""
+    try:
+        return check_float("truncation ψ", truncation, above=0)
+    except InvalidInputError:
+        raise InvalidInputError(f"truncation ψ must be > 0 and finite (1 keeps w, smaller pulls it toward w̄), "
+                                f"got {truncation!r}") from None
 
 
 class StyleMixState(HasTraits):
@@ -35,7 +44,7 @@ class StyleMixState(HasTraits):
     def __init__(self, generator, *, rows: int = 3, columns: int = 4, **settings):
         require_style(generator)
         self.generator = generator
-        self.rows, self.columns = check_positive_int("rows", rows), check_positive_int("columns", columns)
+        self.rows, self.columns = check_count("rows", rows), check_count("columns", columns)
         self._cache: dict[str, torch.Tensor] = {}
         super().__init__(**settings)
 
@@ -46,9 +55,7 @@ class StyleMixState(HasTraits):
 
     @validate("truncation")
     def _valid_truncation(self, proposal):
-        if not proposal.value > 0:
-            raise ValueError(f"truncation ψ must be > 0, got {proposal.value!r}")
-        return proposal.value
+        return check_psi(proposal.value)
 
     @observe("seed_a", "seed_b", "truncation")
     def _forget(self, change) -> None:
@@ -83,6 +90,11 @@ class StyleMixer(Explorer):
     def __init__(self, generator, *, layers: str = "coarse", seed_a: int = 0, seed_b: int = 1, rows: int = 3, columns: int = 4,
                  truncation: float = 1.0, cell_size: int = 96, throttle_s: float = 0.05):
         require_style(generator)
+        truncation = check_psi(truncation)
+        seed_a, seed_b = check_int("seed_a", seed_a), check_int("seed_b", seed_b)
+        cell_size, throttle_s = check_display_size("cell_size", cell_size), check_throttle(throttle_s)
+        if not isinstance(layers, str):
+            raise InvalidInputError(f"layers must be a layer range name such as 'coarse', 'middle' or 'fine', got {layers!r}")
         super().__init__()
         self.state = StyleMixState(generator, rows=rows, columns=columns, layers=layers, seed_a=seed_a, seed_b=seed_b,
                                    truncation=truncation)
@@ -102,7 +114,8 @@ class StyleMixer(Explorer):
         self.layers = widgets.ToggleButtons(options=options, value=s.layers, description="from B")
         self.seed_a = widgets.IntText(value=s.seed_a, description="seed A")
         self.seed_b = widgets.IntText(value=s.seed_b, description="seed B")
-        self.truncation = widgets.FloatSlider(value=s.truncation, min=0.1, max=1.5, step=0.05, description="ψ")
+        self.truncation = widgets.FloatSlider(value=s.truncation, min=min(0.1, s.truncation), max=max(1.5, s.truncation), step=0.05,
+                                              description="ψ")  # the range holds ψ: a slider would clamp it
         for w, name in ((self.layers, "layers"), (self.seed_a, "seed_a"), (self.seed_b, "seed_b"), (self.truncation, "truncation")):
             link((w, "value"), (s, name))
         self.image = widgets.Image(format="png")

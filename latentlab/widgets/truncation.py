@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from traitlets import Float, HasTraits, Int, observe, validate
 
-from latentlab.errors import check_positive_int, check_truncation
+from latentlab.errors import check_count, check_display_size, check_float, check_int, check_seed, check_throttle, check_truncation
 from latentlab.widgets.common import Explorer, LatestValueThrottle, figure_to_png, new_figure, show_image
 
 Readout = Callable[[torch.Tensor, torch.Tensor | None], dict[str, float]]
@@ -25,6 +25,7 @@ CURVE_PSIS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 
 def pixel_diversity(images: torch.Tensor, size: int = 32) -> float:
     """Mean pairwise RMS distance between images shrunk to ``size`` px: 0 when all are identical."""
+    size = check_display_size("size", size)
     small = F.interpolate(images.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False).flatten(1)
     distances = torch.cdist(small, small) / small.shape[1] ** 0.5
     n = small.shape[0]
@@ -61,7 +62,7 @@ class ShapesReadout:
 
             probe = default_probe()
         self.probe = probe
-        factors = sample_factors(check_positive_int("real_n", real_n), seed=seed)
+        factors = sample_factors(check_count("real_n", real_n), seed=check_seed("seed", seed))
         self.reference = self(render(factors)[0], factors.shape)
 
     def __call__(self, images: torch.Tensor, classes: torch.Tensor | None) -> dict[str, float]:
@@ -83,6 +84,11 @@ def default_readout(generator) -> PixelReadout | ShapesReadout:
     return ShapesReadout() if tuple(generator.class_names) == tuple(SHAPES) else PixelReadout()
 
 
+def _psi(value) -> float:
+    """A truncation ψ for the explorer, rounded to 4 decimals (the cache key): a finite number >= 0.0001."""
+    return round(check_float("psi", check_truncation(value), minimum=1e-4, hint="truncation threshold ψ"), 4)
+
+
 class TruncationState(HasTraits):
     """ψ and the fixed seeds; grids and readouts are cached per ψ."""
 
@@ -92,7 +98,8 @@ class TruncationState(HasTraits):
     def __init__(self, generator, *, n: int = 16, readout: Readout | None = None, readout_n: int = 96, readout_seed: int = 1,
                  **settings):
         self.generator = generator
-        self.n, self.readout_n, self.readout_seed = check_positive_int("n", n), check_positive_int("readout_n", readout_n), readout_seed
+        self.n, self.readout_n = check_count("n", n), check_count("readout_n", readout_n)
+        self.readout_seed = check_seed("readout_seed", readout_seed)
         self.readout_fn = readout if readout is not None else default_readout(generator)
         self._grids: dict[float, torch.Tensor] = {}
         self.readouts: dict[float, dict[str, float]] = {}
@@ -100,7 +107,7 @@ class TruncationState(HasTraits):
 
     @validate("psi")
     def _valid_psi(self, proposal):
-        return round(check_truncation(proposal.value), 4)
+        return _psi(proposal.value)
 
     @observe("seed")
     def _forget_grids(self, change) -> None:
@@ -119,14 +126,14 @@ class TruncationState(HasTraits):
 
     def grid(self, psi: float | None = None) -> torch.Tensor:
         """The grid's images [n, 3, H, W] at ``psi`` (default: the current ψ); classes cycle through all."""
-        psi = self.psi if psi is None else round(check_truncation(psi), 4)
+        psi = self.psi if psi is None else _psi(psi)
         if psi not in self._grids:
             self._grids[psi] = self._generate(self.n, self.seed, psi)
         return self._grids[psi]
 
     def readout(self, psi: float | None = None) -> dict[str, float]:
         """Measured fidelity and variety at ``psi`` on ``readout_n`` samples (same seeds for every ψ)."""
-        psi = self.psi if psi is None else round(check_truncation(psi), 4)
+        psi = self.psi if psi is None else _psi(psi)
         if psi not in self.readouts:
             images = self._generate(self.readout_n, self.readout_seed, psi)
             classes = self._classes(self.readout_n)
@@ -143,6 +150,8 @@ class TruncationExplorer(Explorer):
 
     def __init__(self, generator, *, psi: float = 1.0, seed: int = 0, n: int = 16, nrow: int = 8, readout: Readout | None = None,
                  readout_n: int = 96, display_size: int = 512, throttle_s: float = 0.05):
+        nrow, display_size = check_count("nrow", nrow), check_display_size("display_size", display_size)
+        throttle_s, psi, seed = check_throttle(throttle_s), _psi(psi), check_int("seed", seed)
         super().__init__()
         self.state = TruncationState(generator, psi=psi, seed=seed, n=n, readout=readout, readout_n=readout_n)
         self.nrow, self.display_size = nrow, display_size
@@ -154,7 +163,8 @@ class TruncationExplorer(Explorer):
         self.throttle.flush()
 
     def _build_view(self) -> widgets.Widget:
-        self.psi = widgets.FloatSlider(value=self.state.psi, min=0.05, max=max(3.0, self.state.psi), step=0.05, description="ψ", readout_format=".2f")
+        self.psi = widgets.FloatSlider(value=self.state.psi, min=min(0.05, self.state.psi), max=max(3.0, self.state.psi), step=0.05,
+                                       description="ψ", readout_format=".2f")  # the range holds ψ: a slider would clamp it
         self.seed = widgets.IntText(value=self.state.seed, description="seed")
         widgets.link((self.psi, "value"), (self.state, "psi"))
         widgets.link((self.seed, "value"), (self.state, "seed"))

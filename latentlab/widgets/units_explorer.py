@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from traitlets import HasTraits, Int, Tuple, Unicode, link, observe, validate
 
-from latentlab.errors import check_positive_int, unknown_name_error
+from latentlab.errors import check_count, check_display_size, check_float, check_int, check_throttle, unknown_name_error
 from latentlab.widgets.common import Explorer, LatestValueThrottle, figure_to_png, new_figure, show_image
 
 #: Named regions as (left, top, right, bottom) fractions of the image; "everywhere" edits the whole map.
@@ -59,7 +59,9 @@ class UnitsState(HasTraits):
         from latentlab.methods.dissection import CONCEPTS, get_concept, record_units
 
         self.generator, self.layer, self.probe = generator, layer, probe
-        self.rows, self.classes, self.quantile = check_positive_int("rows", rows), classes, float(quantile)
+        self.rows, self.classes = check_count("rows", rows), classes
+        self.quantile = check_float("quantile", quantile, above=0.0, below=1.0, hint="the activation quantile a unit's mask is cut at")
+        n = check_count("n", n)
         self.concepts = list(CONCEPTS) if concepts is None else [get_concept(c).name for c in concepts]
         if not self.concepts:
             raise ValueError("concepts is empty: give at least one concept name")
@@ -220,12 +222,14 @@ class UnitsExplorer(Explorer):
                  region: str = "everywhere", seed: int = 0, n: int = 128, record_seed: int = 0, rows: int = 1, classes=None,
                  quantile: float = 0.9, concepts: Sequence[str] | None = None, regions: Mapping[str, torch.Tensor] | None = None,
                  top: int = 10, display_size: int = 192, throttle_s: float = 0.05):
+        top, display_size, throttle_s = check_count("top", top), check_display_size("display_size", display_size), check_throttle(throttle_s)
+        seed, record_seed = check_int("seed", seed, minimum=0, hint="the view's seed slider starts at 0"), check_int("record_seed", record_seed)
         super().__init__()
         settings = {} if concept is None else {"concept": concept}
         self.state = UnitsState(generator, layer, probe=probe, n=n, record_seed=record_seed, rows=rows, classes=classes,
                                 quantile=quantile, concepts=concepts, regions=regions, k=k, mode=mode, region=region, seed=seed,
                                 **settings)
-        self.top, self.display_size = check_positive_int("top", top), display_size
+        self.top, self.display_size = top, display_size
         self.throttle = LatestValueThrottle(self.capture(lambda _: self._render("jpeg")), throttle_s,
                                             on_settle=self.capture(self._settle))
         self.widget = self._build_view()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import torch
 
-from latentlab.errors import lookup
+from latentlab.errors import CorruptFileError, check_device, lookup
 from latentlab.generators.biggan_deep import BigGANDeep, BigGANDeepConfig
 from latentlab.zoo.cache import cache_dir, sha256
 
@@ -92,14 +92,23 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[BigGANDeepConfig, dict[str
     """Config and state dict of a local checkpoint (tensors only: ``weights_only=True``)."""
     config_path, weights_path = checkpoint_files(path)
     try:
-        config = BigGANDeepConfig.from_json(json.loads(config_path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, TypeError, ValueError) as error:
+        raw = json.loads(config_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CorruptFileError(f"{str(config_path)!r} is not valid JSON (damaged or of another format): {error}") from None
+    try:
+        if not isinstance(raw, dict):
+            raise TypeError(f"expected a JSON object, got {type(raw).__name__}")
+        config = BigGANDeepConfig.from_json(raw)
+    except (TypeError, ValueError) as error:
         raise ValueError(f"{config_path} is not a BigGAN-deep config: {error}") from None
+    if weights_path.stat().st_size == 0:
+        raise CorruptFileError(f"{str(weights_path)!r} is empty (0 bytes): not a BigGAN-deep weights file")
     try:
         state = torch.load(weights_path, map_location="cpu", weights_only=True)
     except Exception as error:  # a refused pickle or a damaged file: say which file
-        raise ValueError(f"{weights_path} is not a readable PyTorch state dict of tensors (loaded with "
-                         f"weights_only=True, which never runs pickled code): {error}") from None
+        raise CorruptFileError(f"{str(weights_path)!r} is not a readable PyTorch state dict of tensors (damaged, "
+                               f"truncated, or not loadable with weights_only=True, which never runs pickled code): "
+                               f"{type(error).__name__}: {error}") from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ValueError(f"{weights_path} must hold a state dict (names -> tensors), got {type(state).__name__}")
     return config, state
@@ -197,6 +206,7 @@ def load_biggan(name_or_path: str | os.PathLike, *, truncation: float = 1.0,
 
     Eval mode, frozen weights. ``truncation`` picks the BatchNorm statistics (see :class:`BigGANDeep`).
     """
+    device = check_device(device)
     if isinstance(name_or_path, str) and name_or_path in SOURCES:
         path = fetch_biggan(name_or_path)
     elif Path(name_or_path).expanduser().exists():
@@ -205,7 +215,10 @@ def load_biggan(name_or_path: str | os.PathLike, *, truncation: float = 1.0,
         raise FileNotFoundError(f"{str(name_or_path)!r} is neither a published BigGAN-deep ({', '.join(SOURCES)}) "
                                 f"nor an existing checkpoint folder or {WEIGHTS_NAME} file")
     config, state = read_checkpoint(path)
-    model = BigGANDeep.from_state_dict(config, state, truncation=truncation)
+    try:
+        model = BigGANDeep.from_state_dict(config, state, truncation=truncation)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
     for p in model.parameters():
         p.requires_grad_(False)
     return model.to(device)

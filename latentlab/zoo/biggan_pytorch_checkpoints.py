@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from latentlab.errors import lookup
+from latentlab.errors import CorruptFileError, check_device, lookup
 from latentlab.generators.biggan import BigGAN, BigGANConfig
 from latentlab.zoo.cache import cache_dir
 
@@ -66,11 +66,14 @@ def read_biggan_pytorch(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"no BigGAN-PyTorch weights file at {str(path)!r}")
+    if path.stat().st_size == 0:
+        raise CorruptFileError(f"{str(path)!r} is empty (0 bytes): not a BigGAN-PyTorch weights file")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # a refused pickle or a damaged file: say which file
-        raise ValueError(f"{path} is not a readable PyTorch state dict of tensors (loaded with "
-                         f"weights_only=True, which never runs pickled code): {error}") from None
+        raise CorruptFileError(f"{str(path)!r} is not a readable PyTorch state dict of tensors (damaged, truncated, or "
+                               f"not loadable with weights_only=True, which never runs pickled code): "
+                               f"{type(error).__name__}: {error}") from None
     return unwrap_state_dict(obj, str(path))
 
 
@@ -107,6 +110,7 @@ def load_biggan_pytorch(path: str | os.PathLike, *, config: BigGANConfig | None 
     ``config`` None infers the architecture from the tensors (and the eps values from whether the
     file has ``sv0`` buffers, see :meth:`BigGANConfig.from_state_dict`).
     """
+    device = check_device(device)
     state = read_biggan_pytorch(path)
     try:
         model = BigGAN.from_state_dict(config, state)

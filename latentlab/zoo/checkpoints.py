@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
+from latentlab.errors import CorruptFileError
 from latentlab.images import atomic_write_bytes
 
 
@@ -28,15 +29,38 @@ def save_generator(generator, path: str | Path, metadata: dict[str, str] | None 
     return save_model(generator, path, type(generator).__name__, generator.config.to_json(), metadata)
 
 
+def _readable(path: str | Path) -> Path:
+    """``path`` as a Path, or FileNotFoundError / IsADirectoryError naming it."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {str(path)!r}")
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder, not a .safetensors weights file")
+    return path
+
+
+def _corrupt(path: Path, error: Exception) -> CorruptFileError:
+    return CorruptFileError(f"{str(path)!r} is not a readable safetensors file (damaged, truncated or of another "
+                            f"format): {type(error).__name__}: {error}")
+
+
 def read_metadata(path: str | Path) -> dict[str, str]:
-    """The string metadata stored in a safetensors file."""
-    with safe_open(str(path), framework="pt") as handle:
-        return dict(handle.metadata() or {})
+    """The string metadata stored in a safetensors file (:class:`CorruptFileError` naming it when damaged)."""
+    path = _readable(path)
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            return dict(handle.metadata() or {})
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise _corrupt(path, error) from None
 
 
 def load_state(path: str | Path) -> dict[str, torch.Tensor]:
-    """Tensors of a safetensors file on the CPU (no code is executed)."""
-    return load_file(str(path), device="cpu")
+    """Tensors of a safetensors file on the CPU (no code is executed); :class:`CorruptFileError` naming it when damaged."""
+    path = _readable(path)
+    try:
+        return load_file(str(path), device="cpu")
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise _corrupt(path, error) from None
 
 
 __all__ = ["save_model", "save_generator", "read_metadata", "load_state", "save_file"]

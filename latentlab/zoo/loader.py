@@ -9,9 +9,18 @@ from pathlib import Path
 
 import torch
 
+from latentlab.errors import CorruptFileError, InvalidInputError, check_device, looks_like_path
 from latentlab.zoo.cache import sha256
 from latentlab.zoo.checkpoints import load_state, read_metadata
-from latentlab.zoo.registry import ARCHITECTURES, MODELS, ModelEntry, get_model_entry
+from latentlab.zoo.registry import (
+    ARCHITECTURES,
+    MODELS,
+    ModelEntry,
+    check_kind,
+    check_model_name,
+    get_model_entry,
+    missing_path_error,
+)
 
 WEIGHTS_PACKAGE = "latentlab.zoo.weights"
 
@@ -45,14 +54,44 @@ def resolve(entry: ModelEntry) -> Path:
 
 
 def build_from_file(path: str | Path) -> torch.nn.Module:
-    """Rebuild a model from a latentlab safetensors file (architecture + config in its metadata)."""
+    """Rebuild a model from a latentlab safetensors file (architecture + config in its metadata).
+
+    A damaged file raises :class:`~latentlab.errors.CorruptFileError`; a safetensors file without
+    latentlab's metadata, or whose tensors do not fit its architecture, a ValueError naming the path.
+    """
+    from latentlab.generators.base import state_mismatch
+
     meta = read_metadata(path)
     if "architecture" not in meta or meta["architecture"] not in ARCHITECTURES:
         raise ValueError(f"{path} is not a latentlab weights file of a known architecture "
-                         f"(metadata architecture={meta.get('architecture')!r}; known: {sorted(ARCHITECTURES)})")
-    model = ARCHITECTURES[meta["architecture"]](json.loads(meta["config"]))
-    model.load_state_dict(load_state(path))
+                         f"(metadata architecture={meta.get('architecture')!r}; known: {sorted(ARCHITECTURES)}); "
+                         "latentlab reads the .safetensors files it writes (save_generator / save_model)")
+    try:
+        config = json.loads(meta.get("config", "{}"))
+    except json.JSONDecodeError as error:
+        raise CorruptFileError(f"{path}: its metadata 'config' is not valid JSON ({error})") from None
+    if not isinstance(config, dict):
+        raise CorruptFileError(f"{path}: its metadata 'config' must be a JSON object, got {type(config).__name__}")
+    try:
+        model = ARCHITECTURES[meta["architecture"]](config)
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(f"{path}: its {meta['architecture']} config cannot be built: {error}") from None
+    state = load_state(path)
+    error = state_mismatch(model, state, f"{meta['architecture']} as configured in {path}")
+    if error is not None:
+        raise error
+    model.load_state_dict(state)
     return model.eval()
+
+
+def _unreadable_path_error(path: Path, kind: str | None) -> ValueError:
+    what = {"generator": "a generator", "probe": "a probe", "clip": "a CLIP model"}.get(kind, "a model")
+    formats = "a latentlab .safetensors file"
+    if kind in (None, "generator"):
+        formats += (", a BigGAN-deep checkpoint folder (config.json + pytorch_model.bin), a BigGAN-PyTorch generator "
+                    ".pth/.pt/.bin/.ckpt state dict, or a StyleGAN2 checkpoint (NVIDIA .pkl, rosinality .pt)")
+    kind_of = "folder" if path.is_dir() else f"{path.suffix or 'suffix-less'} file"
+    return InvalidInputError(f"{str(path)!r} is a {kind_of} latentlab cannot read as {what}: expected {formats}")
 
 
 def _download_loaders() -> dict[str, Callable[[str], torch.nn.Module]]:
@@ -73,14 +112,27 @@ def load_model(name: str, kind: str | None = None, device: str | torch.device = 
     from latentlab.zoo.biggan_pytorch_checkpoints import is_biggan_pytorch_file, load_biggan_pytorch
     from latentlab.zoo.stylegan2_checkpoints import is_stylegan2_file, load_stylegan2
 
-    if str(name).endswith(".safetensors") and Path(name).exists():
-        model = build_from_file(name)
-    elif kind in (None, "generator") and name not in MODELS and is_checkpoint_folder(name):  # config.json + .bin
+    name, kind, device = check_model_name(name), check_kind(kind), check_device(device)
+    checkpoints = kind in (None, "generator")
+    path = Path(name).expanduser()
+    as_path = name not in MODELS and (looks_like_path(name) or path.exists())
+    if as_path and not path.exists():
+        if kind in (None, "clip") and _open_clip_name(name):
+            raise InvalidInputError(f"{name!r} is an open_clip ARCH/TAG name, not a registered model; load it with "
+                                    f"latentlab.zoo.open_clip_models.load_clip({name!r})")
+        candidates = [n for n, e in MODELS.items() if kind is None or e.kind == kind]
+        raise missing_path_error(name, candidates, kind)
+    if str(name).endswith(".safetensors") and path.is_file():
+        model = build_from_file(path)
+        _check_kind_of(model, kind, path)
+    elif checkpoints and as_path and is_checkpoint_folder(name):  # config.json + .bin
         model = load_biggan(name)
-    elif kind in (None, "generator") and name not in MODELS and is_biggan_pytorch_file(name):  # BigGAN-PyTorch .pth
+    elif checkpoints and as_path and is_biggan_pytorch_file(name):  # BigGAN-PyTorch .pth
         model = load_biggan_pytorch(name)
-    elif kind in (None, "generator") and name not in MODELS and is_stylegan2_file(name):  # NVIDIA .pkl, rosinality .pt
+    elif checkpoints and as_path and is_stylegan2_file(name):  # NVIDIA .pkl, rosinality .pt
         model = load_stylegan2(name)
+    elif as_path:
+        raise _unreadable_path_error(path, kind)
     else:
         entry = get_model_entry(name, kind)
         if entry.kind == "clip" and not entry.embedded:
@@ -92,6 +144,25 @@ def load_model(name: str, kind: str | None = None, device: str | torch.device = 
     for p in model.parameters():
         p.requires_grad_(False)
     return cpu_layout(model.to(device))
+
+
+def _open_clip_name(name: str) -> bool:
+    """Whether ``name`` reads as open_clip's ``ARCH/TAG`` (e.g. ``"ViT-L-14/openai"``)."""
+    arch, sep, tag = name.partition("/")
+    if not sep or not arch or not tag or "/" in tag or name.startswith((".", "~")):
+        return False
+    import open_clip
+
+    return arch in open_clip.list_models()
+
+
+def _check_kind_of(model: torch.nn.Module, kind: str | None, path: Path) -> None:
+    """A generator asked for must be a :class:`~latentlab.generators.base.Generator`."""
+    from latentlab.generators.base import Generator
+
+    if kind == "generator" and not isinstance(model, Generator):
+        raise InvalidInputError(f"{str(path)!r} holds a {type(model).__name__}, not a generator; "
+                                f"load it with latentlab.load_model({str(path)!r})")
 
 
 def cpu_layout(model: torch.nn.Module) -> torch.nn.Module:

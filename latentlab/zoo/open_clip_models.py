@@ -10,13 +10,21 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import torch
 
-from latentlab.errors import unknown_name_error
+from latentlab.errors import (
+    WEIGHT_SUFFIXES,
+    CorruptFileError,
+    InvalidInputError,
+    check_device,
+    looks_like_path,
+    unknown_name_error,
+)
 from latentlab.zoo.cache import cache_dir
 
 CONFIG_PACKAGE = "latentlab.zoo.model_configs"
@@ -69,6 +77,42 @@ class CLIPBundle:
     image_size: int
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
+
+    @property
+    def context_length(self) -> int | None:
+        """How many tokens (start and end tokens included) the text encoder reads; longer texts are cut."""
+        length = getattr(self.tokenizer, "context_length", None) or getattr(self.model, "context_length", None)
+        return int(length) if length else None
+
+    def token_count(self, text: str) -> int | None:
+        """Tokens ``text`` becomes before the tokenizer cuts it to :attr:`context_length` (start and end
+        tokens included); None for a tokenizer whose count latentlab cannot read."""
+        tokenizer = self.tokenizer
+        if hasattr(tokenizer, "sot_token_id") and hasattr(tokenizer, "encode"):  # open_clip's BPE SimpleTokenizer
+            return len(tokenizer.encode(text)) + 2
+        inner = getattr(tokenizer, "tokenizer", None)  # HFTokenizer, SigLipTokenizer: a Hugging Face tokenizer inside
+        if inner is not None and callable(inner):
+            clean = getattr(tokenizer, "clean_fn", None)
+            try:
+                ids = inner(clean(text) if callable(clean) else text, truncation=False)["input_ids"]
+            except Exception:  # an unusual tokenizer: skip the check rather than fail on it
+                return None
+            return len(ids)
+        return None
+
+    def check_texts(self, texts: list[str], what: str = "prompt") -> list[str]:
+        """``texts`` unchanged, or InvalidInputError for the first one the tokenizer would cut to fit the context."""
+        limit = self.context_length
+        if not limit:
+            return texts
+        for text in texts:
+            count = self.token_count(text)
+            if count is not None and count > limit:
+                start = text if len(text) <= 60 else text[:60] + "…"
+                raise InvalidInputError(f"{what} is {count} tokens; {self.name} reads at most {limit} (start and end "
+                                        f"tokens included), so the rest would be cut off silently: {start!r} "
+                                        f"({len(text):,} characters). Shorten it, or split it into several prompts")
+        return texts
 
     def encode_text(self, texts: list[str]) -> torch.Tensor:
         """L2-normalised text embeddings [T, D]."""
@@ -126,22 +170,45 @@ def load_clip(model: str | CLIPBundle = "shapes-clip", pretrained: str | None = 
 
     from latentlab.zoo.checkpoints import read_metadata
     from latentlab.zoo.loader import load_model, resolve
-    from latentlab.zoo.registry import MODELS
+    from latentlab.zoo.registry import MODELS, missing_path_error
 
+    device = check_device(device)
     if isinstance(model, CLIPBundle):
         return model
     register_open_clip_configs()
     import latentlab.zoo.builtin  # noqa: F401
 
+    if isinstance(model, os.PathLike):
+        model = os.fspath(model)
     if not isinstance(model, str) or not model.strip():
-        raise ValueError(f"model must be a CLIP name such as 'shapes-clip' or 'ViT-B-32/openai', got {model!r}")
+        raise InvalidInputError(f"model must be a CLIP name such as 'shapes-clip' or 'ViT-B-32/openai', got {model!r}")
+    if pretrained is not None and not isinstance(pretrained, (str, os.PathLike)):
+        raise InvalidInputError(f"pretrained must be an open_clip tag such as 'openai', a checkpoint path or 'random', "
+                                f"got {pretrained!r} ({type(pretrained).__name__})")
+    pretrained = None if pretrained is None else os.fspath(pretrained)
     entry = MODELS.get(model)
+    arch, _, tag = model.partition("/")
+    clip_names = [n for n, e in MODELS.items() if e.kind == "clip"]
+    arch_tag = model.count("/") == 1 and not model.startswith(("/", ".", "~")) and not model.lower().endswith(WEIGHT_SUFFIXES)
+    if entry is None and arch not in open_clip.list_models() and looks_like_path(model) and not arch_tag:
+        path = Path(model).expanduser()
+        if not path.exists():
+            raise missing_path_error(model, clip_names, "clip")
+        if not (path.is_file() and path.suffix.lower() == ".safetensors"):
+            raise InvalidInputError(f"{model!r} is not a CLIP weights file latentlab reads: give a latentlab .safetensors "
+                                    f"CLIP file, or an open_clip checkpoint as load_clip('ARCH', pretrained={model!r})")
     if pretrained is None and ((entry is not None and entry.kind == "clip" and entry.embedded) or model.endswith(".safetensors")):
         path = model if entry is None else resolve(entry)
-        config_name = json.loads(read_metadata(path).get("config", "{}")).get("model_name")
+        meta = read_metadata(path)
+        if meta.get("architecture") != "OpenCLIP":
+            raise InvalidInputError(f"{model!r} holds a {meta.get('architecture')!r} model, not a CLIP model "
+                                    f"(architecture 'OpenCLIP')")
+        try:
+            config_name = json.loads(meta.get("config", "{}")).get("model_name")
+        except (json.JSONDecodeError, AttributeError) as error:
+            raise CorruptFileError(f"{model!r}: its metadata 'config' is not a JSON object ({error})") from None
         net = load_model(model, "clip" if entry is not None else None, device)
         return _bundle(model, net, config_name, device)
-    arch, _, tag = model.partition("/")
     tag = pretrained or tag or None
     if arch not in open_clip.list_models():
         known = [n for n, e in MODELS.items() if e.kind == "clip"] + open_clip.list_models()
@@ -155,7 +222,10 @@ def load_clip(model: str | CLIPBundle = "shapes-clip", pretrained: str | None = 
         with _quiet_open_clip():
             net = open_clip.create_model(arch, pretrained=None)
         return _bundle(f"{arch} (random init)", net, arch, device)
-    if not Path(tag).is_file() and tag not in open_clip.list_pretrained_tags_by_model(arch):
+    if not Path(tag).expanduser().is_file() and tag not in open_clip.list_pretrained_tags_by_model(arch):
+        if looks_like_path(tag):
+            raise FileNotFoundError(f"no such file: {tag!r} (the pretrained checkpoint of {arch}; its tags are "
+                                    f"{open_clip.list_pretrained_tags_by_model(arch)})")
         raise unknown_name_error(f"pretrained tag of {arch}", tag, open_clip.list_pretrained_tags_by_model(arch))
     try:
         net = open_clip.create_model(arch, pretrained=tag, cache_dir=str(cache_dir() / "open_clip"))

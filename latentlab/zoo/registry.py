@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
-from latentlab.errors import unknown_name_error
+from latentlab.errors import WEIGHT_SUFFIXES, InvalidInputError, looks_like_path, unknown_name_error
 
 #: architecture name -> callable(config_json: dict) -> nn.Module
 ARCHITECTURES: dict[str, Callable] = {}
@@ -51,9 +54,62 @@ def register_model(entry: ModelEntry) -> None:
     MODELS[entry.name] = entry
 
 
+def check_model_name(name, what: str = "model") -> str:
+    """A model name or path as a string; other types are refused."""
+    if isinstance(name, os.PathLike):
+        return os.fspath(name)
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInputError(f"{what} must be a registered name such as 'shapes-biggan' or a path to a weights file, "
+                                f"got {name!r} ({type(name).__name__})")
+    return name
+
+
+def check_kind(kind: str | None) -> str | None:
+    """None or one of :data:`KINDS`."""
+    if kind is not None and kind not in KINDS:
+        raise unknown_name_error("model kind", kind, KINDS)
+    return kind
+
+
+def close_names(name: str, candidates: Iterable[str]) -> list[str]:
+    """Registered names close to ``name`` or, for a path, to its file or folder name without the suffix."""
+    candidates = list(candidates)
+    text = str(name)
+    stem = Path(text).name
+    for suffix in WEIGHT_SUFFIXES:
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+    lower = {c.lower(): c for c in candidates}
+    found: list[str] = []
+    for probe in dict.fromkeys([stem.lower(), text.lower()]):
+        if not probe:
+            continue
+        found += [lower[c] for c in difflib.get_close_matches(probe, list(lower), n=3, cutoff=0.6)]
+    return list(dict.fromkeys(found))[:3]
+
+
+def missing_path_error(name: str, candidates: Iterable[str], kind: str | None = None) -> FileNotFoundError:
+    """FileNotFoundError "no such file: <path>", with the registered names the path resembles."""
+    close = close_names(name, candidates)
+    hint = (f". Did you mean the registered {kind or 'model'} {' or '.join(repr(c) for c in close)}?" if close else "")
+    return FileNotFoundError(f"no such file: {str(name)!r} (nothing exists at {str(Path(str(name)).expanduser().absolute())!r})"
+                             f"{hint}")
+
+
 def get_model_entry(name: str, kind: str | None = None) -> ModelEntry:
-    """The registered entry for ``name`` (optionally of one kind); unknown names suggest close ones."""
+    """The registered entry for ``name`` (optionally of one kind); unknown names suggest close ones.
+
+    A name that looks like a path (a separator, or a weights suffix such as ``.safetensors``) and is
+    not registered raises FileNotFoundError "no such file" when nothing is there, and a ValueError
+    saying to load the file with :func:`~latentlab.zoo.load_model` when it exists.
+    """
+    name, kind = check_model_name(name), check_kind(kind)
     candidates = [n for n, e in MODELS.items() if kind is None or e.kind == kind]
     if name not in candidates:
+        if name not in MODELS and looks_like_path(name):
+            if not Path(name).expanduser().exists():
+                raise missing_path_error(name, candidates, kind)
+            raise InvalidInputError(f"{name!r} is a file or folder, not a registered {kind or 'model'} name; load it with "
+                                    f"latentlab.load_model({name!r})")
         raise unknown_name_error(f"{kind or 'model'}", name, candidates)
     return MODELS[name]

@@ -22,6 +22,28 @@ tampered file runs arbitrary code. This module never does that:
   Any other global (``os.system``, ``builtins.eval``, ``subprocess.Popen``, an unknown class, …)
   raises :class:`UnsafePickleError` naming it, before anything is called. ``BUILD`` (``__setstate__``)
   is only allowed on the captured records, numpy arrays and dtypes, and persistent ids are refused.
+- What a pickle could use to corrupt memory, exhaust it or crash the interpreter is refused too,
+  each with :class:`UnsafePickleError` naming it:
+
+  - numpy dtypes: ``numpy.dtype(...)`` only makes plain kinds (bool, ints, floats, complex, ``S``,
+    ``U``); object, structured/void, subarray and datetime dtypes are refused everywhere (dtype calls,
+    ``_reconstruct``, array states, ``scalar``, ``_frombuffer``). A dtype's ``BUILD`` state is checked
+    (no fields, subarrays, flags, sizes or alignments other than the dtype's own) and only its byte
+    order is applied, via ``newbyteorder``: ``dtype.__setstate__`` never sees data from the file;
+  - numpy arrays: ``_reconstruct`` only makes small placeholders (numpy writes shape ``(0,)``), and
+    ``BUILD`` fills each placeholder once, from ``bytes`` whose length is exactly shape × item size
+    (object arrays, whose state is a list, are refused); ``scalar(dtype, data)`` needs
+    ``len(data) == itemsize``; ``numpy.ndarray`` itself can be named but not called;
+  - sizes: no item, frame, ``bytearray`` or storage above :data:`MAX_BUFFER_BYTES`, and no declared
+    length (``FRAME``, ``BYTEARRAY8``, ``BINBYTES8``, …) beyond the bytes left in the file;
+  - tuples nested deeper than :data:`MAX_TUPLE_DEPTH` (hashing one overflows the C stack);
+  - ``NEWOBJ`` on anything but the captured record classes, extension codes (``EXT*``) and
+    ``READONLY_BUFFER``;
+  - tensor storages: the ``torch.save`` bytes are first read by this unpickler (only storage classes,
+    sizes that match the bytes that follow), then by ``torch.load(weights_only=True)``.
+
+  Any other error while reading (a truncated, empty or text file, garbage) becomes one
+  :class:`pickle.UnpicklingError` naming the file and chained to the original exception.
 - :meth:`PersistentRecord.state_dict` walks the captured module tree into a flat state dict with
   dotted names, exactly what ``module.state_dict()`` returns for the original network.
 """
@@ -30,15 +52,23 @@ from __future__ import annotations
 
 import collections
 import io
+import math
 import os
 import pickle
+import re
+import struct
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
+import numpy as np
 import torch
 
 _PERSISTENCE_FUNC = "_reconstruct_persistent_obj"
+MAX_BUFFER_BYTES = 2 << 30  # the largest item, frame, bytearray or storage (real files' storages are a few 100 MB)
+MAX_TUPLE_DEPTH = 1000  # tuples nested deeper than this are refused: hashing one recurses in C
+_RECONSTRUCT_MAX_BYTES = 1 << 20  # numpy's _reconstruct only makes an empty placeholder that BUILD fills
+_PLAIN_KINDS = "biufcSU"
 
 
 class UnsafePickleError(pickle.UnpicklingError):
@@ -156,7 +186,7 @@ class CapturedEasyDict(dict):
     """``dnnlib.EasyDict`` read back as a plain dict (attribute access is not needed)."""
 
     def __setstate__(self, state: Any) -> None:  # an EasyDict's (empty) instance __dict__
-        if state not in (None, {}):
+        if state is not None and (type(state) is not dict or state):
             raise UnsafePickleError("an EasyDict record carries unexpected instance state")
 
 
@@ -203,9 +233,11 @@ def _rebuild_parameter(data, requires_grad, backward_hooks):
 
 
 def _load_from_bytes(data: bytes):
-    """A storage from its ``torch.save`` bytes, read with ``weights_only=True`` (tensors and storages only)."""
+    """A storage from its ``torch.save`` bytes: checked by :class:`_StorageStream`, then read with ``weights_only=True``."""
     if not isinstance(data, (bytes, bytearray)):
         raise UnsafePickleError(f"a storage must come from bytes, got {type(data).__name__}")
+    _check_size(len(data), "a storage's torch.save bytes")
+    _StorageStream.check(bytes(data))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         storage = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
@@ -219,28 +251,117 @@ def _codecs_encode(obj, encoding="utf-8"):
     return obj.encode("latin-1")
 
 
+def _bytearray(source: Any = b"", encoding: Any = None) -> bytearray:
+    """``bytearray`` as pickles call it: from bytes, or from a latin-1 string (protocols 0–2); never from a size."""
+    if isinstance(source, str) and encoding in ("latin1", "latin-1"):
+        source = source.encode("latin-1")
+    elif type(source) not in (bytes, bytearray) or encoding is not None:
+        raise UnsafePickleError(f"bytearray is only allowed from bytes or a latin-1 string, got {type(source).__name__}")
+    _check_size(len(source), "a bytearray")
+    return bytearray(source)
+
+
+def _empty_bytes() -> bytes:
+    """``bytes()``: how protocols 0–2 write ``b""`` (other bytes come from ``_codecs.encode``)."""
+    return b""
+
+
+def _check_size(nbytes: int, what: str) -> None:
+    if nbytes > MAX_BUFFER_BYTES:
+        raise UnsafePickleError(f"{what} of {nbytes} bytes is over latentlab's limit of {MAX_BUFFER_BYTES} bytes")
+
+
+# --- numpy ---------------------------------------------------------------------------------------------
+class _NumpyArrayType:
+    """Stands for ``numpy.ndarray``: a pickle names it as ``_reconstruct``'s subtype but may not call it."""
+
+    def __repr__(self) -> str:
+        return "numpy.ndarray (not callable from a pickle)"
+
+
+_NDARRAY = _NumpyArrayType()
+_DTYPE_SPEC = re.compile(r"[<>|=]?[A-Za-z?][0-9]{0,10}")
+
+
+def _plain_dtype(dtype: Any) -> np.dtype:
+    """``dtype`` if it is a plain numpy dtype (no objects, fields, subarrays or metadata), else refuse it."""
+    if isinstance(dtype, (str, bytes)):
+        spec = dtype.decode("latin-1") if isinstance(dtype, bytes) else dtype
+        if not _DTYPE_SPEC.fullmatch(spec):
+            raise UnsafePickleError(f"refusing the numpy dtype {spec[:40]!r}: only plain kinds ({_PLAIN_KINDS}) are allowed")
+        dtype = np.dtype(spec)
+    if not isinstance(dtype, np.dtype):
+        raise UnsafePickleError(f"expected a numpy dtype, got {type(dtype).__name__}")
+    if (dtype.kind not in _PLAIN_KINDS or dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None
+            or dtype.metadata or dtype.itemsize == 0):
+        raise UnsafePickleError(f"refusing the numpy dtype {dtype!r}: object, structured, void, subarray and other "
+                                f"non-plain dtypes could corrupt memory; only kinds {_PLAIN_KINDS!r} are allowed")
+    return dtype
+
+
+def _make_dtype(spec: Any, align: Any = False, copy: Any = True) -> np.dtype:
+    """``numpy.dtype(spec, align, copy)`` as pickles call it, for plain kinds only: a new dtype object each time,
+    as numpy makes, so that a ``BUILD`` that sets its byte order affects this dtype only."""
+    if not isinstance(spec, (str, bytes)):
+        raise UnsafePickleError(f"numpy.dtype is only allowed from a type string, got {type(spec).__name__}")
+    return np.dtype(_plain_dtype(spec), copy=True)
+
+
+def _built_dtype(dtype: np.dtype, state: Any) -> np.dtype:
+    """What a dtype's ``BUILD`` may do: after checking the whole state, apply its byte order (a new dtype)."""
+    ok = isinstance(state, tuple) and len(state) in (8, 9) and type(state[0]) is int and state[0] in (3, 4)
+    if ok:
+        _, order, subarray, names, fields, elsize, alignment, flags = state[:8]
+        ok = (order in ("<", ">", "|", "=") and subarray is None and names is None and fields is None
+              and (len(state) == 8 or state[8] is None) and all(type(v) is int for v in (elsize, alignment, flags))
+              and elsize in (-1, dtype.itemsize) and alignment in (-1, dtype.alignment) and flags in (0, dtype.flags))
+    if not ok:
+        raise UnsafePickleError(f"refusing a numpy dtype state {str(state)[:120]}: only a plain dtype's byte order "
+                                f"may be set (no fields, subarrays, flags, sizes or metadata)")
+    return dtype if order == "|" else dtype.newbyteorder(order)
+
+
+def _shape(shape: Any) -> tuple[int, ...]:
+    if not (isinstance(shape, tuple) and len(shape) <= 64 and all(type(n) is int and n >= 0 for n in shape)):
+        raise UnsafePickleError(f"a numpy array shape must be a tuple of non-negative ints, got {str(shape)[:80]}")
+    return shape
+
+
+def _array_bytes(shape: tuple[int, ...], dtype: np.dtype, what: str) -> int:
+    nbytes = math.prod(shape) * dtype.itemsize
+    _check_size(nbytes, what)
+    return nbytes
+
+
+def _checked_scalar(scalar):
+    def rebuild(dtype: Any, data: Any = None):
+        dtype = _plain_dtype(dtype)
+        if type(data) is not bytes or len(data) != dtype.itemsize:
+            raise UnsafePickleError(f"a numpy {dtype} scalar needs {dtype.itemsize} raw bytes, got {type(data).__name__}")
+        return scalar(dtype, data)
+    return rebuild
+
+
+def _frombuffer(buf: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
+    """numpy's ``_frombuffer`` (protocol 5 arrays) with its buffer, dtype, shape and order checked."""
+    if type(buf) not in (bytes, bytearray):
+        raise UnsafePickleError(f"a numpy array buffer must be bytes or a bytearray, got {type(buf).__name__}")
+    dtype, shape = _plain_dtype(dtype), _shape(shape)
+    if order not in ("C", "F") or _array_bytes(shape, dtype, "a numpy array") != len(buf):
+        raise UnsafePickleError(f"a numpy {dtype} array of shape {shape} does not match its {len(buf)}-byte buffer")
+    return np.frombuffer(buf, dtype=dtype).reshape(shape, order=order)
+
+
 def _numpy_globals() -> dict[tuple[str, str], Any]:
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover - numpy is a torch dependency here
-        return {}
     try:
         from numpy._core import multiarray
     except ImportError:  # numpy < 2
         from numpy.core import multiarray
-    out = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
-    for module in ("numpy.core.multiarray", "numpy._core.multiarray"):
-        out[(module, "_reconstruct")] = _checked_reconstruct(multiarray._reconstruct, np.ndarray)
-        out[(module, "scalar")] = multiarray.scalar
+    out: dict[tuple[str, str], Any] = {("numpy", "ndarray"): _NDARRAY, ("numpy", "dtype"): _make_dtype}
+    for package in ("numpy.core", "numpy._core"):
+        out[(f"{package}.multiarray", "scalar")] = _checked_scalar(multiarray.scalar)
+        out[(f"{package}.numeric", "_frombuffer")] = _frombuffer
     return out
-
-
-def _checked_reconstruct(reconstruct, ndarray):
-    def rebuild(subtype, shape, dtype):
-        if subtype is not ndarray:
-            raise UnsafePickleError(f"numpy arrays must be plain ndarrays, got {subtype!r}")
-        return reconstruct(subtype, shape, dtype)
-    return rebuild
 
 
 def _allowed_globals() -> dict[tuple[str, str], Any]:
@@ -253,37 +374,102 @@ def _allowed_globals() -> dict[tuple[str, str], Any]:
         ("collections", "OrderedDict"): collections.OrderedDict,
         ("builtins", "set"): set,
         ("builtins", "frozenset"): frozenset,
-        ("builtins", "bytearray"): bytearray,
+        ("builtins", "bytearray"): _bytearray,
+        ("builtins", "bytes"): _empty_bytes,
         ("_codecs", "encode"): _codecs_encode,
         ("torch_utils.persistence", _PERSISTENCE_FUNC): _capture_persistent,
         ("dnnlib.util", "EasyDict"): CapturedEasyDict,
         ("dnnlib", "EasyDict"): CapturedEasyDict,
         ("dnnlib.tflib.network", "Network"): TFNetworkRecord,
     }
+    allowed.update({("__builtin__", name): value for (module, name), value in allowed.items() if module == "builtins"})
     allowed.update(_numpy_globals())
     return allowed
 
 
-def _build_allowed(inst: Any) -> bool:
-    try:
-        import numpy as np
-
-        numpy_types: tuple = (np.ndarray, np.dtype)
-    except ImportError:  # pragma: no cover
-        numpy_types = ()
-    return isinstance(inst, (TFNetworkRecord, CapturedEasyDict) + numpy_types) and not isinstance(inst, type)
-
-
 # --- the unpickler ---------------------------------------------------------------------------------
-class SafeUnpickler(pickle._Unpickler):  # the pure-Python unpickler, so that BUILD can be checked too
-    """An unpickler that resolves only allow-listed globals (see the module docstring)."""
+class _Input:
+    """The pickle's file, refusing any read longer than what is left in it (so no declared length allocates more)."""
+
+    def __init__(self, file, source: str):
+        self._file, self._source = file, source
+        try:
+            here = file.tell()
+            self.left: int | None = file.seek(0, os.SEEK_END) - here
+            file.seek(here)
+        except (AttributeError, OSError, ValueError):  # not seekable (a pipe): only MAX_BUFFER_BYTES applies
+            self.left = None
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            n = MAX_BUFFER_BYTES + 1 if self.left is None else self.left
+        _check_size(n, "an item")
+        if self.left is not None and n > max(self.left, 8):  # small reads past the end are plain truncation
+            raise UnsafePickleError(f"refusing to load {self._source}: it declares a {n}-byte item, but only "
+                                    f"{self.left} bytes follow (a truncated or crafted pickle)")
+        data = self._file.read(n)
+        if self.left is not None:
+            self.left -= len(data)
+        return data
+
+    def readline(self) -> bytes:
+        line = self._file.readline()
+        if self.left is not None:
+            self.left -= len(line)
+        return line
+
+
+class _Memo(dict):
+    """The unpickler's memo, noting where dtypes are kept so that a dtype's ``BUILD`` can update them."""
+
+    def __init__(self):
+        super().__init__()
+        self.dtype_keys: dict[int, list] = {}
+
+    def __setitem__(self, key, value) -> None:
+        if isinstance(value, np.dtype):
+            self.dtype_keys.setdefault(id(value), []).append(key)
+        super().__setitem__(key, value)
+
+
+def _tracking_depth(load_tuple):
+    def load(self) -> None:
+        load_tuple(self)
+        self._note_tuple(self.stack[-1])
+    return load
+
+
+class SafeUnpickler(pickle._Unpickler):  # the pure-Python unpickler, so that every opcode can be checked
+    """An unpickler that resolves only allow-listed globals and refuses unsafe states (see the module docstring)."""
 
     dispatch = dict(pickle._Unpickler.dispatch)
 
     def __init__(self, file, *, source: str = "the pickle"):
-        super().__init__(file)
+        self._source, self._input = source, _Input(file, source)
+        super().__init__(self._input)
         self._allowed = _allowed_globals()
-        self._source = source
+        self.memo = _Memo()
+        self._depths: dict[int, tuple[int, tuple]] = {}  # nested tuples (kept alive): id -> (depth, tuple)
+        self._fresh: dict[int, np.ndarray] = {}  # arrays from _reconstruct that await their one BUILD
+        self._allowed.update({(m, "_reconstruct"): self._reconstruct
+                              for m in ("numpy.core.multiarray", "numpy._core.multiarray")})
+
+    def load(self) -> Any:
+        """Unpickle; a refusal raises :class:`UnsafePickleError`, anything else wrong a :class:`pickle.UnpicklingError`."""
+        try:
+            return super().load()
+        except UnsafePickleError as error:
+            if self._source in str(error):
+                raise
+            raise UnsafePickleError(f"refusing to load {self._source}: {error}") from error
+        except Exception as error:  # garbage: EOFError, IndexError, struct.error, torch's RuntimeError, MemoryError, …
+            why = ("it ends too early: an empty or truncated file" if isinstance(error, EOFError)
+                   else f"{type(error).__name__}: {str(error)[:200]}")
+            raise pickle.UnpicklingError(f"{self._source} is not a valid pickle, or uses something latentlab's safe "
+                                         f"unpickler does not read ({why})") from error
+        finally:
+            self._depths.clear()
+            self._fresh.clear()
 
     def find_class(self, module: str, name: str) -> Any:
         key = (module, name)
@@ -305,14 +491,136 @@ class SafeUnpickler(pickle._Unpickler):  # the pure-Python unpickler, so that BU
         raise UnsafePickleError(f"refusing to load {self._source}: it uses a persistent id ({str(pid)[:80]!r}), "
                                 f"which latentlab's safe unpickler does not resolve")
 
+    def _refuse(self, what: str) -> NoReturn:
+        raise UnsafePickleError(f"refusing to load {self._source}: {what}")
+
+    def _reconstruct(self, subtype: Any, shape: Any, dtype: Any) -> np.ndarray:
+        """numpy's ``_reconstruct``: a small placeholder array, remembered for its one ``BUILD``."""
+        if subtype is not _NDARRAY:
+            self._refuse(f"numpy arrays must be plain ndarrays, got {subtype!r}")
+        shape, dtype = _shape(shape), _plain_dtype(dtype)
+        if _array_bytes(shape, dtype, "a numpy array") > _RECONSTRUCT_MAX_BYTES:
+            self._refuse(f"numpy's _reconstruct asks for a {shape} {dtype} array; it only makes empty placeholders")
+        array = np.ndarray(shape, dtype)
+        self._fresh[id(array)] = array
+        return array
+
+    def _build_array(self, array: np.ndarray, state: Any) -> None:
+        del self._fresh[id(array)]
+        if not (isinstance(state, tuple) and len(state) == 5 and type(state[0]) is int and state[0] == 1):
+            self._refuse(f"a numpy array state must be (1, shape, dtype, fortran, data), got {str(state)[:80]}")
+        _, shape, dtype, fortran, data = state
+        shape, dtype = _shape(shape), _plain_dtype(dtype)
+        if type(fortran) not in (bool, int) or type(data) is not bytes:
+            self._refuse(f"a numpy array's data must be raw bytes, got {type(data).__name__} (object arrays are refused)")
+        if _array_bytes(shape, dtype, "a numpy array") != len(data):
+            self._refuse(f"a numpy {dtype} array of shape {shape} does not match its {len(data)} bytes of data")
+        array.__setstate__((1, shape, dtype, bool(fortran), data))
+
+    def _note_tuple(self, value: tuple) -> None:
+        depth = 1 + max((self._depths.get(id(v), (1,))[0] for v in value if isinstance(v, tuple)), default=0)
+        if depth > MAX_TUPLE_DEPTH:
+            self._refuse(f"it nests tuples more than {MAX_TUPLE_DEPTH} deep")
+        if depth > 1:
+            self._depths[id(value)] = (depth, value)
+
+    def _frame_left(self) -> int:
+        frame = self._unframer.current_frame
+        return len(frame.getbuffer()) - frame.tell() if frame else 0
+
     def load_build(self) -> None:
-        inst = self.stack[-2] if len(self.stack) >= 2 else None
-        if not _build_allowed(inst):
-            raise UnsafePickleError(f"refusing to load {self._source}: it sets the state of a "
-                                    f"{type(inst).__module__}.{type(inst).__name__} object, which is not allowed")
+        if len(self.stack) < 2:
+            raise pickle.UnpicklingError("BUILD without an object")
+        inst = self.stack[-2]
+        if isinstance(inst, np.dtype):
+            new = _built_dtype(inst, self.stack.pop())
+            self.stack[-1] = new
+            for key in self.memo.dtype_keys.pop(id(inst), ()):
+                if self.memo.get(key) is inst:
+                    self.memo[key] = new
+            return
+        if isinstance(inst, np.ndarray) and id(inst) in self._fresh:
+            self._build_array(inst, self.stack.pop())
+            return
+        if not isinstance(inst, (TFNetworkRecord, CapturedEasyDict)):
+            self._refuse(f"it sets the state of a {type(inst).__module__}.{type(inst).__name__} object, "
+                         f"which is not allowed")
         super().load_build()
 
+    def _check_new(self, cls: Any) -> None:
+        if cls is not CapturedEasyDict and cls is not TFNetworkRecord:
+            self._refuse(f"NEWOBJ is only allowed on NVIDIA record classes, not on {cls!r}"[:200])
+
+    def load_newobj(self) -> None:
+        self._check_new(self.stack[-2] if len(self.stack) >= 2 else None)
+        super().load_newobj()
+
+    def load_newobj_ex(self) -> None:
+        self._check_new(self.stack[-3] if len(self.stack) >= 3 else None)
+        super().load_newobj_ex()
+
+    def load_bytearray8(self) -> None:
+        n, = struct.unpack("<Q", self.read(8))
+        _check_size(n, "a bytearray")
+        left = self._frame_left() + (MAX_BUFFER_BYTES if self._input.left is None else self._input.left)
+        if n > left:
+            self._refuse(f"it declares a {n}-byte bytearray, but only {left} bytes follow")
+        data = bytearray(n)
+        self.readinto(data)
+        self.append(data)
+
+    def load_unsupported(self) -> None:
+        self._refuse("it uses an extension code or an out-of-band buffer opcode, which are not supported")
+
     dispatch[pickle.BUILD[0]] = load_build
+    dispatch[pickle.NEWOBJ[0]] = load_newobj
+    dispatch[pickle.NEWOBJ_EX[0]] = load_newobj_ex
+    dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
+    for _op in (pickle.EXT1, pickle.EXT2, pickle.EXT4, pickle.READONLY_BUFFER):
+        dispatch[_op[0]] = load_unsupported
+    for _op in (pickle.TUPLE, pickle.TUPLE1, pickle.TUPLE2, pickle.TUPLE3):
+        dispatch[_op[0]] = _tracking_depth(pickle._Unpickler.dispatch[_op[0]])
+    del _op
+
+
+class _StorageStream(SafeUnpickler):
+    """The pickles of a legacy ``torch.save`` storage stream, read with the same checks before torch reads them."""
+
+    def __init__(self, file):
+        super().__init__(file, source="a tensor storage's torch.save bytes")
+        self.storages: dict[str, int] = {}  # key -> bytes
+
+    def find_class(self, module: str, name: str) -> Any:
+        with warnings.catch_warnings():  # legacy storage classes warn on .dtype
+            warnings.simplefilter("ignore")
+            dtype = getattr(getattr(torch, name, None), "dtype", None) if module == "torch" and name.endswith("Storage") else None
+        if not isinstance(dtype, torch.dtype):
+            self._refuse(f"it asks for the global '{module}.{name}', which is not a torch storage class")
+        return torch._utils._element_size(dtype)
+
+    def persistent_load(self, pid: Any) -> Any:
+        if not (type(pid) is tuple and len(pid) == 6 and pid[0] == "storage" and type(pid[1]) is int
+                and type(pid[2]) is str and type(pid[3]) is str and type(pid[4]) is int and pid[4] >= 0 and pid[5] is None):
+            self._refuse(f"unexpected storage record {str(pid)[:80]}")
+        nbytes = pid[1] * pid[4]
+        if self.storages.setdefault(pid[2], nbytes) != nbytes:
+            self._refuse(f"storage {pid[2][:20]!r} is declared with two sizes")
+        return None
+
+    @classmethod
+    def check(cls, data: bytes) -> None:
+        """Refuse storage bytes whose pickles are unsafe or whose declared sizes do not match the bytes that follow."""
+        stream = io.BytesIO(data)
+        for _ in range(3):  # magic number, protocol version, system info: plain data
+            cls(stream).load()
+        main = cls(stream)
+        main.load()
+        keys = cls(stream).load()
+        if type(keys) is not list or len(keys) != len(main.storages) or set(keys) != set(main.storages):
+            raise UnsafePickleError("a storage's torch.save bytes list other storages than they hold")
+        expected = stream.tell() + sum(8 + n for n in main.storages.values())
+        if expected != len(data):
+            raise UnsafePickleError(f"a storage's torch.save bytes declare {expected} bytes but hold {len(data)}")
 
 
 def safe_loads(data: bytes, source: str = "the pickle") -> Any:
@@ -368,5 +676,5 @@ def read_network_pickle(path: str | os.PathLike) -> NetworkPickle:
                      f"or a (G, D, Gs) tuple (TensorFlow StyleGAN2), got {type(data).__name__}")
 
 
-__all__ = ["CapturedEasyDict", "NetworkPickle", "PersistentRecord", "SafeUnpickler", "TFNetworkRecord",
-           "UnsafePickleError", "plain", "read_network_pickle", "safe_load", "safe_loads"]
+__all__ = ["MAX_BUFFER_BYTES", "MAX_TUPLE_DEPTH", "CapturedEasyDict", "NetworkPickle", "PersistentRecord", "SafeUnpickler",
+           "TFNetworkRecord", "UnsafePickleError", "plain", "read_network_pickle", "safe_load", "safe_loads"]

@@ -39,17 +39,23 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import pickle
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from latentlab.errors import lookup
+from latentlab.errors import CorruptFileError, LatentlabError, check_device, lookup
 from latentlab.generators.stylegan2 import StyleGAN2, StyleGAN2Config, setup_filter
 from latentlab.zoo.cache import cache_dir
-from latentlab.zoo.safe_pickle import PersistentRecord, TFNetworkRecord, read_network_pickle
+from latentlab.zoo.safe_pickle import PersistentRecord, TFNetworkRecord, UnsafePickleError, read_network_pickle
+
+#: What reading a damaged, truncated or foreign file raises inside the unpicklers
+_DAMAGED = (EOFError, pickle.UnpicklingError, ValueError, struct.error, UnicodeDecodeError, zipfile.BadZipFile, IndexError,
+            KeyError, TypeError, AttributeError, OverflowError, RuntimeError, MemoryError)
 
 _ADA = "https://nvlabs-fi-cdn.nvidia.com/stylegan2-ada-pytorch/pretrained"
 _TF = "https://nvlabs-fi-cdn.nvidia.com/stylegan2/networks"
@@ -211,7 +217,13 @@ def read_tf_generator(tf_net: TFNetworkRecord) -> tuple[StyleGAN2Config, dict[st
 
 def read_nvidia_pickle(path: str | os.PathLike) -> tuple[StyleGAN2Config, dict[str, torch.Tensor]]:
     """Config and state dict of the generator in an NVIDIA pickle (PyTorch or TensorFlow), read safely."""
-    contents = read_network_pickle(path)
+    try:
+        contents = read_network_pickle(path)
+    except (UnsafePickleError, LatentlabError):  # refused content says so itself
+        raise
+    except _DAMAGED as error:
+        raise CorruptFileError(f"{str(path)!r} is not a readable network pickle (damaged, truncated or of another "
+                               f"format): {type(error).__name__}: {error}") from None
     _, record = contents.generator()
     if isinstance(record, TFNetworkRecord):
         return read_tf_generator(record)
@@ -301,16 +313,20 @@ def read_rosinality(path: str | os.PathLike) -> tuple[StyleGAN2Config, dict[str,
     try:
         with torch.serialization.safe_globals([argparse.Namespace]):
             ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise ValueError(f"{path} is not a readable PyTorch checkpoint (loaded with weights_only=True, which never runs "
-                         f"pickled code): {error}") from None
+    except Exception as error:  # a refused pickle or a damaged file: say which file
+        raise CorruptFileError(f"{str(path)!r} is not a readable PyTorch checkpoint (damaged, truncated, or not loadable "
+                               f"with weights_only=True, which never runs pickled code): {type(error).__name__}: "
+                               f"{error}") from None
     if not isinstance(ckpt, dict):
         raise ValueError(f"{path} must hold a dict, got {type(ckpt).__name__}")
     state = ckpt.get("g_ema", ckpt.get("g", ckpt))
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ValueError(f"{path}: expected a generator state dict under 'g_ema' (rosinality stylegan2-pytorch format)")
     latent_avg = ckpt.get("latent_avg")
-    return rosinality_to_nvidia(state, latent_avg if isinstance(latent_avg, torch.Tensor) else None)
+    try:
+        return rosinality_to_nvidia(state, latent_avg if isinstance(latent_avg, torch.Tensor) else None)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
 
 
 @torch.no_grad()
@@ -357,6 +373,8 @@ def read_stylegan2(path: str | os.PathLike) -> tuple[StyleGAN2Config, dict[str, 
     path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"no StyleGAN2 checkpoint at {str(path)!r}")
+    if path.stat().st_size == 0:
+        raise CorruptFileError(f"{str(path)!r} is empty (0 bytes): not a StyleGAN2 checkpoint")
     return read_rosinality(path) if file_format(path) == "torch" else read_nvidia_pickle(path)
 
 
@@ -395,6 +413,7 @@ def load_stylegan2(path_or_name: str | os.PathLike, device: str | torch.device =
 
     Eval mode, frozen weights, deterministic noise unless ``noise_mode`` says otherwise.
     """
+    device = check_device(device)
     if isinstance(path_or_name, str) and path_or_name in SOURCES:
         path = fetch_stylegan2(path_or_name)
     elif Path(str(path_or_name)).expanduser().is_file():
@@ -409,7 +428,10 @@ def load_stylegan2(path_or_name: str | os.PathLike, device: str | torch.device =
     estimate = "mapping.w_avg" not in state
     if estimate:
         state = {**state, "mapping.w_avg": torch.zeros(config.w_dim)}
-    model = StyleGAN2.from_state_dict(config, state, noise_mode=noise_mode)
+    try:
+        model = StyleGAN2.from_state_dict(config, state, noise_mode=noise_mode)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
     if estimate:
         model.w_avg.copy_(estimate_w_avg(model))
     for p in model.parameters():
