@@ -293,3 +293,32 @@ def test_sprites_are_white_on_black_and_the_vae_is_a_generator():
         ConvVAE(ConvVAEConfig(resolution=48))
     with pytest.raises(ValueError, match="beta"):
         train_vae(-1.0, steps=1, data=images)
+
+
+def test_sefa_refuses_z_of_a_style_generator_and_finds_w_directions_that_move_the_image():
+    """z of shapes-stylegan only reaches its mapping network (the first Linear of the right width is a hidden
+    colour-head layer): SeFa in z is refused; SeFa in W reads the style affines and its top directions move the
+    image more than random W directions of the same length."""
+    from latentlab import load_generator
+    from latentlab.methods.sefa import sefa_directions, style_sefa_directions
+
+    g = load_generator("shapes-stylegan")
+    with pytest.raises(ValueError, match="style_sefa_directions"):
+        sefa_directions(g)
+    directions = style_sefa_directions(g, k=5)
+    assert all(d.info["space"] == "w" and abs(float(d.vector.norm()) - 1) < 1e-5 for d in directions)
+    with torch.no_grad():
+        z, y = g.sample_latents(32, seed=0), g.sample_classes(32, seed=0)
+        w = g.to_w(z, y)
+        base = g.from_w(w)
+
+        def change(v: torch.Tensor) -> float:
+            return float((g.from_w(w + 3 * v) - base).abs().mean())
+
+        rng = torch.Generator().manual_seed(1)
+        random = sorted(change(v / v.norm()) for v in (torch.randn(g.w_dim, generator=rng) for _ in range(5)))
+        found = [change(d.vector) for d in directions]
+    assert found[0] > 1.5 * random[2], (found, random)
+    assert sum(f > random[2] for f in found) >= 3, (found, random)
+    with pytest.raises(ValueError, match="layers must be indices"):
+        style_sefa_directions(g, layers=[99])

@@ -616,3 +616,16 @@ def test_config_round_trips_and_validates(model):
         StyleGAN2Config(architecture="skips")
     with pytest.raises(ValueError, match="power of two"):
         StyleGAN2Config(img_resolution=48)
+
+
+def test_style_sefa_reads_every_style_affine_of_stylegan2():
+    from latentlab.methods.sefa import style_affine_weights, style_sefa_directions
+
+    g = tiny()
+    weights = style_affine_weights(g)
+    expected = [m for m in g.modules() if getattr(getattr(m, "affine", None), "weight", None) is not None]
+    assert len(weights) == len(expected) >= 2
+    assert all(w.shape[1] == g.w_dim for w in weights)
+    directions = style_sefa_directions(g, k=3)
+    eigen = [d.info["eigenvalue"] for d in directions]
+    assert eigen == sorted(eigen, reverse=True) and eigen[0] > 0

@@ -21,7 +21,7 @@ from latentlab.methods.ganalyze import GANalyzeResult, ganalyze
 from latentlab.methods.invert import InversionResult, invert
 from latentlab.methods.paint import PaintResult, paint_by_word
 from latentlab.methods.pca import pca_directions
-from latentlab.methods.sefa import sefa_directions
+from latentlab.methods.sefa import sefa_directions, style_sefa_directions
 from latentlab.methods.trajectories import Trajectories, estimate_trajectories
 from latentlab.methods.transforms import TRANSFORMATIONS, Transformation, get_transformation
 from latentlab.methods.validation import SlopeFit, Sweep, fit_slope, plot_sweeps, sweep_direction
@@ -31,5 +31,5 @@ __all__ = [
     "measure_concept", "rank_units", "record_units",
     "TRANSFORMATIONS", "ContinuousFactor", "Direction", "EvolutionResult", "GANalyzeResult", "InversionResult", "PaintResult", "SlopeFit", "Sweep",
     "Trajectories", "Transformation", "continuous_factor", "estimate_trajectories", "evolve", "fit_factor", "fit_slope", "ganalyze",
-    "get_transformation", "invert", "paint_by_word", "pca_directions", "plot_sweeps", "sefa_directions", "sweep_direction", "t_grid",
+    "get_transformation", "invert", "paint_by_word", "pca_directions", "plot_sweeps", "sefa_directions", "style_sefa_directions", "sweep_direction", "t_grid",
 ]
