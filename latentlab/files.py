@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -48,10 +49,13 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     return path
 
 
+_TEMP_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")  # mkstemp's 8 random characters
+_OLD_TEMP_NAMES = ("fitness.tmp.png", "comparison.tmp.png")  # written by earlier latentlab versions
+
+
 def is_temp_file(path: Path) -> bool:
     """Whether ``path`` is a temporary file of :func:`atomic_write_bytes` (or of older latentlab versions)."""
-    name = path.name
-    return (name.startswith(".") and name.endswith(TEMP_SUFFIX)) or name.endswith((".tmp.png", ".tmp.json"))
+    return bool(_TEMP_NAME.match(path.name)) or path.name in _OLD_TEMP_NAMES
 
 
 def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:

@@ -111,7 +111,7 @@ def test_kill_9_never_leaves_half_written_files_and_the_run_resumes_to_the_same_
         process.kill()
         process.wait(timeout=TIMEOUT)
         _assert_consistent(out)
-    (out / ".state.safetensors.crashed.tmp").write_bytes(b"half a file")  # what a kill mid-write leaves
+    (out / ".state.safetensors.k9x2ab_q.tmp").write_bytes(b"half a file")  # what a kill mid-write leaves
     resumed = _finish(ARGS, out)
     assert resumed.returncode == 0, resumed.stderr
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")], "a stale temporary file survived the restart"
