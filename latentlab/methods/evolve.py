@@ -96,8 +96,8 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
         space = "z+class" if generator.conditional and classes is None else "z"
     objective = LatentObjective(generator, assessor, space=space, classes=classes, chunk_size=chunk_size)
     search = make_optimizer(optimizer, objective.dim, check_population(population), seed=seed, **(options or {}))
-    identity = run_identity(method="evolve", prompt=prompt, assessor=assessor, generator=generator, space=space,
-                            classes=classes)
+    identity = None if state_path is None else run_identity(  # digests of the weights: only for a saved run
+        method="evolve", prompt=prompt, assessor=assessor, generator=generator, space=space, classes=classes)
 
     def record_thumbnail(generation: int, x: torch.Tensor, fitness: torch.Tensor, result: RunResult) -> None:
         best = int(fitness.argmax())  # the objective kept the images it scored: no second generator pass

@@ -159,8 +159,9 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
         x0 = _start(generator, region.z0, region.y0, space)
     search = make_optimizer(optimizer, objective.dim, population, seed=seed, x0=x0,
                             **_optimizer_options(optimizer, options, sigma))
-    identity = run_identity(method="paint_by_word", text=text, generator=generator, latents=latents, classes=classes,
-                            mask=mask, edits=list(edits), layer=layer, split=split, space=space, fitness=fitness)
+    identity = None if state_path is None else run_identity(  # digests of the weights: only for a saved run
+        method="paint_by_word", text=text, generator=generator, latents=latents, classes=classes, mask=mask,
+        edits=list(edits), layer=layer, split=split, space=space, fitness=fitness)
     torch.manual_seed(seed)
     run = run_optimizer(search, objective, generations, callbacks=callbacks, patience=patience, state_path=state_path,
                         identity=identity, restart=restart, progress=progress)

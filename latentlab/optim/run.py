@@ -91,9 +91,9 @@ def run_optimizer(optimizer: Optimizer, objective: Objective, generations: int, 
     if patience is not None:
         patience = check_positive_int("patience", patience)
     state = Path(state_path) if state_path else None
-    identity = {**run_identity(optimizer=optimizer_identity(optimizer)), **(identity or {})}
     if state is None:
-        return _run(optimizer, objective, generations, callbacks, patience, min_delta, None, identity, False, progress)
+        return _run(optimizer, objective, generations, callbacks, patience, min_delta, None, {}, False, progress)
+    identity = {**run_identity(optimizer=optimizer_identity(optimizer)), **(identity or {})}
     with RunFolder(state.parent):
         return _run(optimizer, objective, generations, callbacks, patience, min_delta, state, identity, restart, progress)
 
