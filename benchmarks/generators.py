@@ -37,7 +37,7 @@ def real_images(n: int, seed: int, chunk: int = 1000) -> torch.Tensor:
 
 def pairings() -> dict:
     """Generator name → the LatentFactorMap its recipe trains it to render."""
-    from latentlab.zoo.recipes import shapes_biggan, shapes_stylegan
+    from latentlab.recipes import shapes_biggan, shapes_stylegan
 
     return {"shapes-biggan": shapes_biggan.LATENT_FACTORS, "shapes-stylegan": shapes_stylegan.LATENT_FACTORS}
 

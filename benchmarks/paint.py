@@ -24,11 +24,13 @@ import torch
 from tqdm.auto import tqdm
 
 from benchmarks._report import parse_args, print_table, write_results
+from latentlab.assessors import object_mask
+from latentlab.assessors.probe_reader import as_reader
 from latentlab.assessors.consistency import OutsideConsistency
 from latentlab.data import SHAPES
 from latentlab.data.colours import COLOUR_NAMES, COLOURS, hue_distance, nearest_colour, rgb_to_hue
 from latentlab.images import save_image
-from latentlab.masks import dilate, object_mask
+from latentlab.masks import dilate
 from latentlab.methods.paint import paint_by_word
 from latentlab.zoo import load_generator, load_probe
 
@@ -53,7 +55,7 @@ def make_edits(generator, probe, n: int) -> list[dict]:
         z = generator.sample_latents(1, seed=seed, truncation=0.8)
         with torch.no_grad():
             image = generator(z, torch.tensor([y]))
-            read = probe(image, with_mask=False)
+            read = as_reader(probe)(image)
         shape, hue = SHAPES[int(read.shape[0])], float(read.hue[0])
         obj = object_mask(image, grow=3, probe=probe)[0]
         if shape != generator.class_names[y] or not 0.01 < float(obj.mean()) < 0.45:
@@ -81,7 +83,7 @@ def make_edits(generator, probe, n: int) -> list[dict]:
 def agrees(edit: dict, image: torch.Tensor, probe) -> bool:
     """Whether the edited image shows the requested attribute (probe for the object, pixels for the background)."""
     with torch.no_grad():
-        read = probe(image[None], with_mask=False)
+        read = as_reader(probe)(image[None])
     if edit["kind"] == "recolor":
         return nearest_colour(read.hue)[0] == edit["target"]
     if edit["kind"] == "class":

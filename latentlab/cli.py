@@ -47,7 +47,6 @@ def _sample(args: argparse.Namespace) -> list[Path]:
 
 
 def _models(args: argparse.Namespace) -> None:
-    import latentlab.zoo.builtin  # noqa: F401
     from latentlab.zoo.loader import embedded_path
     from latentlab.zoo.registry import MODELS
 
@@ -68,7 +67,6 @@ def _models(args: argparse.Namespace) -> None:
 
 
 def _train(args: argparse.Namespace) -> Path:
-    import latentlab.zoo.builtin  # noqa: F401
     from latentlab.zoo.registry import get_model_entry
 
     entry = get_model_entry(args.model)

@@ -1,4 +1,7 @@
-"""Region masks [H, W] in {0, 1}: rectangles, brush strokes and the object the probe sees."""
+"""Region masks [H, W] in {0, 1}: validation, rectangles, brush strokes and growing a mask.
+
+The mask of the object ``shapes-probe`` sees is :func:`latentlab.assessors.object_mask`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,30 @@ import torch
 import torch.nn.functional as F
 
 from latentlab.errors import check_positive_int
+
+
+def check_mask(mask: torch.Tensor, size: tuple[int, int] | None = None) -> torch.Tensor:
+    """Validate a region mask: [H, W], [1, H, W] or [N, 1, H, W], binary-like, neither empty nor full."""
+    mask = torch.as_tensor(mask, dtype=torch.float32)
+    if mask.dim() == 2:
+        mask = mask[None, None]
+    elif mask.dim() == 3:
+        mask = mask[:, None] if mask.shape[0] != 1 else mask[None]
+    if mask.dim() != 4 or mask.shape[1] != 1:
+        raise ValueError(f"mask must be [H, W], [1, H, W] or [N, 1, H, W], got {tuple(mask.shape)}")
+    if size is not None and tuple(mask.shape[-2:]) != tuple(size):
+        raise ValueError(f"mask is {tuple(mask.shape[-2:])} but the images are {tuple(size)}")
+    if not torch.isfinite(mask).all() or mask.min() < 0 or mask.max() > 1:
+        raise ValueError(f"mask values must lie in [0, 1]; got [{mask.min():.3g}, {mask.max():.3g}]")
+    soft = ((mask > 0.05) & (mask < 0.95)).float().mean()
+    if soft > 0.25:
+        raise ValueError(f"mask is not binary-like: {soft:.0%} of its values lie strictly between 0 and 1")
+    area = (mask > 0.5).float().mean(dim=(1, 2, 3))
+    if (area == 0).any():
+        raise ValueError("mask is empty: paint a region first")
+    if (area == 1).any():
+        raise ValueError("mask covers the whole image; score without a mask instead")
+    return mask
 
 
 def rect_mask(size: int, left: int, top: int, right: int, bottom: int) -> torch.Tensor:
@@ -56,11 +83,8 @@ def dilate(mask: torch.Tensor, pixels: int) -> torch.Tensor:
     return F.max_pool2d(m, 2 * pixels + 1, stride=1, padding=pixels).reshape(shape)
 
 
-@torch.no_grad()
-def object_mask(images: torch.Tensor, *, grow: int = 3, probe=None, threshold: float = 0.5) -> torch.Tensor:
-    """Masks [N, H, W] of the object in Shapes-world images, as ``shapes-probe`` segments it, grown by ``grow`` pixels."""
-    from latentlab.assessors.probe import default_probe
-
-    probe = probe if probe is not None else default_probe()
-    soft = probe(images.to(next(probe.parameters()).device)).mask[:, 0]
-    return dilate((soft > threshold).float(), grow).cpu()
+def __getattr__(name: str):
+    if name == "object_mask":  # it reads shapes-probe, a model, so it lives with the probe's reader
+        raise ImportError("object_mask moved to latentlab.assessors (it reads shapes-probe): "
+                          "from latentlab.assessors import object_mask")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

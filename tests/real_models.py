@@ -18,7 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from latentlab.assessors.base import check_images
 from latentlab.assessors.classifier import ClassifierAssessor
+from latentlab.errors import coerce_latents
+from latentlab.generators.base import Generator, SplitGenerator
 from latentlab.generators.module_adapter import ModuleGenerator
 from latentlab.images import from_pil
 
@@ -48,6 +51,24 @@ def _load(path: str | Path) -> dict:
 def mnist_mlp_gan_generator() -> nn.Sequential:
     """Linear(64→256)·ReLU·Linear(256→256)·ReLU·Linear(256→784)·Tanh: z [N, 64] → flat images in [-1, 1]."""
     return nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 784), nn.Tanh())
+
+
+class MnistVAE(nn.Module):
+    """The MNIST MLP VAE: fc1 784→400 · ReLU · fc21 / fc22 400→20 (mean, log-variance); fc3 20→400 · ReLU · fc4 400→784 · Sigmoid."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
+        self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and log-variance [N, 20] of flat digits [N, 784] in [0, 1]."""
+        h = F.relu(self.fc1(x))
+        return self.fc21(h), self.fc22(h)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Flat digits [N, 784] in [0, 1] from latents [N, 20]."""
+        return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
 
 
 class LeNet5(nn.Module):
@@ -120,6 +141,12 @@ def load_mnist_gan(root: Path | None = None) -> nn.Sequential:
     return model.eval()
 
 
+def load_mnist_vae(root: Path | None = None) -> MnistVAE:
+    model = MnistVAE()
+    model.load_state_dict(_load((root or realdata_dir()) / "pretrained" / "mnist_vae.pth"))
+    return model.eval()
+
+
 def load_lenet(root: Path | None = None) -> LeNet5:
     model = LeNet5()
     model.load_state_dict(_load((root or realdata_dir()) / "pretrained" / "mnist_lenet.pth"))
@@ -168,9 +195,63 @@ def load_samples(prefix: str, root: Path | None = None) -> tuple[torch.Tensor, t
 
 
 # --- latentlab wrappings -------------------------------------------------------------------------
-def mnist_gan_generator(root: Path | None = None) -> ModuleGenerator:
+class MnistGANGenerator(ModuleGenerator):
+    """The MNIST MLP GAN as a :class:`ModuleGenerator` that names the layer reading z (for SeFa)."""
+
+    def first_latent_weight(self) -> torch.Tensor:
+        """The first Linear's weight [256, 64]."""
+        return self.module[0].weight
+
+
+def mnist_gan_generator(root: Path | None = None) -> MnistGANGenerator:
     """The MNIST GAN as a latentlab generator: z ~ N(0, I₆₄) → [N, 3, 28, 28] in [0, 1]."""
-    return ModuleGenerator(load_mnist_gan(root), 64, output_range=(-1, 1), output_shape=(1, 28, 28))
+    return MnistGANGenerator(load_mnist_gan(root), 64, output_range=(-1, 1), output_shape=(1, 28, 28))
+
+
+class MnistVAEGenerator(Generator):
+    """The MNIST VAE's decoder as a latentlab generator: z ~ N(0, I₂₀) → grey digits [N, 3, 28, 28] in [0, 1].
+
+    :meth:`encode` reads images back; ``layer_names()`` is ``["fc3"]`` (400 features after its ReLU).
+    """
+
+    latent_dim, resolution = 20, 28
+
+    def __init__(self, vae: MnistVAE):
+        super().__init__()
+        self.vae = vae.eval()
+
+    def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and log-variance [N, 20] of images [N, 3, H, W] in [0, 1] (grey, resized to 28 px when needed)."""
+        x = check_images(images).mean(dim=1, keepdim=True)
+        if tuple(x.shape[-2:]) != (28, 28):
+            x = F.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False, antialias=True)
+        return self.vae.encode(x.flatten(1))
+
+    def first_latent_weight(self) -> torch.Tensor:
+        """fc3's weight [400, 20]."""
+        return self.vae.fc3.weight
+
+    def _image(self, h: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.vae.fc4(h)).reshape(-1, 1, 28, 28).repeat(1, 3, 1, 1)
+
+    def synthesize(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        return self._image(F.relu(self.vae.fc3(z)))
+
+    def layer_names(self) -> list[str]:
+        return ["fc3"]
+
+    def split(self, layer: str = "fc3") -> SplitGenerator:
+        self._check_layer(layer)
+
+        def f(z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+            return F.relu(self.vae.fc3(coerce_latents(z, self.latent_dim, self.latent_dtype)))
+
+        return SplitGenerator(layer, f, lambda features, z=None, y=None: self._image(features))
+
+
+def mnist_vae_generator(root: Path | None = None) -> MnistVAEGenerator:
+    """The MNIST VAE as a latentlab generator with ``encode``."""
+    return MnistVAEGenerator(load_mnist_vae(root))
 
 
 def lenet_assessor(target: int | str | None = None, root: Path | None = None) -> ClassifierAssessor:

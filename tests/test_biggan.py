@@ -287,9 +287,9 @@ def test_generator_contract(tiny):
 
 
 def test_sefa_and_region_split_on_biggan_deep(tiny):
-    from latentlab.generators.region import RegionGenerator
     from latentlab.masks import rect_mask
     from latentlab.methods.sefa import sefa_directions
+    from latentlab.spaces import RegionSpace
 
     directions = sefa_directions(tiny, k=3)
     a = tiny.first_latent_weight().double()
@@ -299,11 +299,11 @@ def test_sefa_and_region_split_on_biggan_deep(tiny):
         assert torch.allclose(a.T @ (a @ v), d.info["eigenvalue"] * v, atol=1e-3 * d.info["eigenvalue"])
     z = tiny.sample_latents(1, seed=0, truncation=0.5)
     mask = rect_mask(tiny.resolution, 16, 16, 80, 80)
-    region = RegionGenerator(tiny, z, 1, mask)
+    region = RegionSpace.for_image(tiny, "z", z, 1, mask)
     with torch.no_grad():
         original = tiny(z, tiny.classes(1, 1))
-        assert torch.allclose(region(z, tiny.classes(1, 1)), original, atol=1e-5)
-        edited = region(tiny.sample_latents(2, seed=1, truncation=0.5), tiny.classes(1, 2))
+        assert torch.allclose(region.render(z), original, atol=1e-5)
+        edited = region.render(tiny.sample_latents(2, seed=1, truncation=0.5))
     far = rect_mask(tiny.resolution, 100, 100, 128, 128)
     change = lambda region_mask: float(((edited - original).abs() * region_mask).sum() / region_mask.sum())  # noqa: E731
     assert change(mask) > 2 * change(far)  # the region changes far more than a corner away from it

@@ -3,9 +3,9 @@ import torch
 
 from latentlab.data import SHAPES, ShapesDataset
 from latentlab.generators.compact_stylegan import CompactStyleGAN, CompactStyleGANConfig
-from latentlab.generators.style import check_space
 from latentlab.masks import rect_mask
 from latentlab.metrics import read_factors
+from latentlab.spaces import resolve_space, space_name
 from latentlab.training.discriminator import ProjectionDiscriminator
 from latentlab.training.gan import GANTrainConfig, train_gan
 from latentlab.zoo import load_generator, load_probe
@@ -33,7 +33,7 @@ def test_loads_by_name_and_keeps_the_generator_contract(g):
 def test_shipped_weights_render_what_their_latents_stand_for(g):
     """shapes-stylegan was trained to render the factors its recipe's LATENT_FACTORS reads off each latent."""
     from latentlab.data import render
-    from latentlab.zoo.recipes.shapes_stylegan import LATENT_FACTORS
+    from latentlab.recipes.shapes_stylegan import LATENT_FACTORS
 
     z, y = _zy(g, 64, 11)
     with torch.no_grad():
@@ -54,8 +54,9 @@ def test_w_and_wplus_reproduce_the_z_path(g):
         ws = g.to_wplus(z, y)
         assert ws.shape == (4, g.num_ws, g.w_dim)
         assert torch.allclose(g.from_wplus(ws), image, atol=1e-5)
-        assert torch.allclose(g.decode(ws.flatten(1), "w+"), image, atol=1e-5)
-        assert g.space_dim("W+") == g.num_ws * g.w_dim
+        wplus = resolve_space("W+", g)
+        assert torch.allclose(wplus.render(ws.flatten(1)), image, atol=1e-5)
+        assert wplus.dim == g.num_ws * g.w_dim and torch.allclose(wplus.encode(z, y), ws.flatten(1))
 
 
 def test_truncation_pulls_w_towards_the_average(g):
@@ -93,8 +94,9 @@ def test_style_mixing_ranges_and_effect(g):
 
 
 def test_bad_latents_and_spaces_fail_clearly(g):
-    with pytest.raises(ValueError, match="did you mean 'w\\+'"):
-        check_space("wplus+")
+    assert space_name("wplus") == space_name("W+") == "w+"
+    with pytest.raises(ValueError, match="Did you mean 'w\\+'"):
+        space_name("w++")
     with pytest.raises(ValueError, match=r"\[N, 10, 128\]"):
         g.from_wplus(torch.zeros(2, 3, 128))
     with pytest.raises(ValueError, match="NaN"):
@@ -146,9 +148,9 @@ def test_evolution_searches_w_and_wplus(g, space, optimizer):
     from latentlab.optim import LatentObjective
 
     objective = LatentObjective(g, _redness, space=space, classes="star")
-    assert objective.dim == g.space_dim(space)
-    ws = objective.styles(torch.zeros(2, objective.dim))
-    assert ws.shape == (2, g.num_ws, g.w_dim) and torch.allclose(ws[0, 0], objective.w_mean)
+    assert objective.dim == resolve_space(space, g).dim
+    ws = objective.decode(torch.zeros(2, objective.dim))
+    assert ws.shape == (2, g.num_ws, g.w_dim) and torch.allclose(ws[0, 0], objective.mean[:g.w_dim])
     result = evolve("red", g, _redness, optimizer=optimizer, generations=6, population=8, space=space, classes="star", progress=False)
     history = result.run.history
     assert history[-1]["best_so_far"] > history[0]["best"]
@@ -167,21 +169,21 @@ def test_latent_walk_in_w_and_wplus(g):
             ends = g(torch.cat([g.sample_latents(1, seed=2), g.sample_latents(1, seed=5)]), g.classes(["circle", "star"]))
         assert torch.allclose(frames[0], ends[0], atol=1e-5) and torch.allclose(frames[-1], ends[1], atol=1e-5)
         a, b = walk.state.endpoints()
-        assert a.numel() == g.space_dim(space)
-        assert torch.allclose(walk.state.frame(2), g.decode(((a + b) / 2)[None], space)[0], atol=1e-5)
+        assert a.numel() == resolve_space(space, g).dim
+        assert torch.allclose(walk.state.frame(2), resolve_space(space, g).render(((a + b) / 2)[None])[0], atol=1e-5)
     with pytest.raises(ValueError, match="style-based generator"):
         LatentWalk(load_generator("shapes-biggan"), 0, 1, classes="star", space="w")
 
 
 def test_paint_by_word_searches_w_and_wplus_and_edits_stack(g):
-    from latentlab.generators.region import RegionEdit, RegionGenerator
     from latentlab.methods.paint import paint_by_word
+    from latentlab.spaces import RegionEdit, RegionSpace
 
     z0 = g.sample_latents(1, seed=3)
     box = rect_mask(64, 8, 8, 40, 40)
     with torch.no_grad():
         own = g.to_wplus(z0, g.classes("star", 1))[0]
-        same = RegionGenerator(g, z0, "star", box, "b8", edits=[RegionEdit(None, None, box, styles=own)]).current()
+        same = RegionSpace.for_image(g, "z", z0, "star", box, "b8", edits=[RegionEdit(None, None, box, styles=own)]).current()
         assert torch.allclose(same, g(z0, g.classes("star", 1)), atol=1e-5)  # the image's own styles: no change
     for space in ("w", "w+"):
         result = paint_by_word(g, z0, box, "a blue star", classes="star", space=space, generations=3, population=6,
@@ -321,8 +323,8 @@ def test_drawn_frame_loss_trains_the_drawn_alpha_toward_each_class_outline():
 
 def test_recipe_export_refits_the_heads_alone_and_writes_loadable_weights(tmp_path):
     from latentlab.data import render_layers
+    from latentlab.recipes.shapes_stylegan import ARCHITECTURE, LATENT_FACTORS, export
     from latentlab.zoo.checkpoints import read_metadata
-    from latentlab.zoo.recipes.shapes_stylegan import ARCHITECTURE, LATENT_FACTORS, export
 
     torch.manual_seed(0)
     trained = CompactStyleGAN(ARCHITECTURE).eval()
@@ -339,7 +341,7 @@ def test_recipe_export_refits_the_heads_alone_and_writes_loadable_weights(tmp_pa
 
     path = export(trained, tmp_path / "sg.safetensors", steps=7, head_steps=150)
     shipped = load_generator(str(path))
-    assert read_metadata(path)["recipe"] == "latentlab.zoo.recipes.shapes_stylegan" and read_metadata(path)["steps"] == "7"
+    assert read_metadata(path)["recipe"] == "latentlab.recipes.shapes_stylegan" and read_metadata(path)["steps"] == "7"
     before, after = trained.state_dict(), shipped.state_dict()
     changed = {k.split(".")[0] for k in before if not torch.equal(before[k], after[k])}
     assert changed == {"placement_head", "object_colour"}, changed  # the mapping and synthesis are the trained ones
@@ -347,3 +349,58 @@ def test_recipe_export_refits_the_heads_alone_and_writes_loadable_weights(tmp_pa
     assert centre_error(shipped) < 0.85 * centre_error(trained)
     assert colour_error(shipped) < 0.85 * colour_error(trained)
     assert not list(tmp_path.glob("*.tmp*"))
+
+
+# --- StyleSpace ------------------------------------------------------------------------------------
+SHAPES_STYLE_LAYERS = [("b4.input", 0, 2048), ("b4.conv1", 0, 128), ("b8.conv0", 1, 128), ("b8.conv1", 2, 128),
+                       ("b16.conv0", 3, 128), ("b16.conv1", 4, 64), ("b32.conv0", 5, 64), ("b32.conv1", 6, 32),
+                       ("b64.conv0", 7, 32), ("b64.conv1", 8, 16), ("b64.torgb", 9, 16), ("placement", 0, 5), ("colour", 9, 3)]
+
+
+def test_stylespace_of_shapes_stylegan_reproduces_synthesis_and_edits_one_channel(g):
+    layers = g.style_layers()
+    assert layers == SHAPES_STYLE_LAYERS  # every map of w: the input map, each modulated conv, the placement and colour heads
+    z, y = _zy(g, 3, 4)
+    ws = g.to_wplus(z, y)
+    with torch.no_grad():
+        styles = g.style_channels(ws)
+        assert [tuple(s.shape) for s in styles] == [(3, c) for _, _, c in layers]
+        assert torch.allclose(styles[1], g.blocks[0].conv1.affine(ws[:, 0]) * g.blocks[0].conv1.gain)
+        images = g.synthesis(ws)
+        torch.testing.assert_close(g.synthesis_from_styles(styles), images, atol=1e-6, rtol=0)
+        for row in range(g.num_ws):  # each layer reads the W+ row it names, and only that one
+            moved = ws.clone()
+            moved[:, row] += 0.5
+            changed = [name for (name, _, _), a, b in zip(layers, styles, g.style_channels(moved), strict=True)
+                       if not torch.equal(a, b)]
+            assert changed == [name for name, index, _ in layers if index == row]
+        for k, (name, _, _) in enumerate(layers):  # one channel of any layer changes the image, and nothing else
+            edited = [s.clone() for s in styles]
+            edited[k][:, 1] += 1.0
+            assert (g.synthesis_from_styles(edited) - images).abs().max() > 1e-3, name  # b4.input: one pixel of the 4×4 input
+            assert all(torch.equal(a, b) for j, (a, b) in enumerate(zip(styles, edited)) if j != k)
+    styles = [s.clone().requires_grad_(True) for s in styles]  # gradients reach every layer's styles
+    g.synthesis_from_styles(styles).square().mean().backward()
+    assert all(s.grad is not None and s.grad.abs().sum() > 0 for s in styles)
+
+
+def test_stylespace_of_a_plain_rgb_generator_lists_only_its_modulated_layers():
+    tiny = CompactStyleGAN(CompactStyleGANConfig(class_names=(), latent_dim=8, w_dim=16, mapping_layers=1,
+                                                 channels=(16, 8, 8))).eval()
+    assert tiny.style_layers() == [("b4.conv1", 0, 16), ("b8.conv0", 1, 16), ("b8.conv1", 2, 8), ("b16.conv0", 3, 8),
+                                   ("b16.conv1", 4, 8), ("b16.torgb", 5, 8)]
+    with torch.no_grad():
+        ws = tiny.to_wplus(tiny.sample_latents(2, seed=0))
+        assert torch.equal(tiny.synthesis_from_styles(tiny.style_channels(ws)), tiny.synthesis(ws))
+
+
+def test_bad_styles_fail_clearly(g):
+    z, y = _zy(g, 2)
+    with torch.no_grad():
+        styles = g.style_channels(g.to_wplus(z, y))
+    with pytest.raises(ValueError, match=r"style layer 'b8.conv0' of CompactStyleGAN takes a tensor \[2, 128\], got \(2, 64\)"):
+        g.synthesis_from_styles(styles[:2] + [torch.zeros(2, 64)] + styles[3:])
+    with pytest.raises(ValueError, match=r"has 13 style layers \(b4.input, b4.conv1, .*colour\), got 12 style tensors"):
+        g.synthesis_from_styles(styles[:-1])
+    with pytest.raises(ValueError, match="'placement' contain NaN"):
+        g.synthesis_from_styles(styles[:-2] + [torch.full((2, 5), float("inf")), styles[-1]])

@@ -5,7 +5,7 @@ import torch
 
 from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
 from latentlab.generators.placement import Placement, rotation_grid
-from latentlab.zoo.recipes.shapes_biggan import fold_spectral_norm
+from latentlab.recipes.shapes_biggan import fold_spectral_norm
 
 
 def _contract(g):
@@ -134,7 +134,7 @@ def test_layers_need_a_layered_generator():
 def test_shipped_generator_renders_what_its_latents_stand_for(shipped_generator):
     """shapes-biggan was trained to render the factors LATENT_FACTORS reads off each latent."""
     from latentlab.data import render
-    from latentlab.zoo.recipes.shapes_biggan import LATENT_FACTORS
+    from latentlab.recipes.shapes_biggan import LATENT_FACTORS
 
     g = shipped_generator
     z, y = g.sample_latents(64, seed=11), g.sample_classes(64, seed=11)

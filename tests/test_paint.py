@@ -7,15 +7,21 @@ import pytest
 import torch
 from torch import nn
 
+from latentlab.assessors import object_mask
 from latentlab.assessors.consistency import OutsideConsistency, perceptual_distance
 from latentlab.generators.base import Generator
 from latentlab.generators.module_adapter import ModuleGenerator
-from latentlab.generators.region import RegionEdit, RegionGenerator
-from latentlab.masks import dilate, object_mask, rect_mask, stamp_stroke
+from latentlab.masks import dilate, rect_mask, stamp_stroke
 from latentlab.methods.paint import paint_by_word
+from latentlab.spaces import RegionEdit, RegionSpace
 
 BOX = rect_mask(64, 8, 8, 40, 40)
 FAR = 1 - dilate(BOX, 12)  # pixels well away from the box
+
+
+def region_of(g, z0, y0, mask, **options) -> RegionSpace:
+    """G_{z0,m} searched in z, the class held at y0."""
+    return RegionSpace.for_image(g, "z", z0, y0, mask, **options)
 
 
 def outside_change(images, reference, region):
@@ -26,20 +32,21 @@ def test_split_generator_reproduces_the_original_exactly(shipped_generator, tiny
     for g in (shipped_generator, tiny_generator):
         z = g.sample_latents(1, seed=3)
         mask = rect_mask(g.resolution, 2, 2, g.resolution // 2, g.resolution // 2)
-        region = RegionGenerator(g, z, 1, mask)
+        region = region_of(g, z, 1, mask)
         with torch.no_grad():
-            assert torch.equal(region(z, g.classes(1, 1)), g(z, g.classes(1, 1)))
+            assert torch.equal(region.render(z), g(z, g.classes(1, 1)))
+            assert torch.equal(region.render(region.start()[None]), g(z, g.classes(1, 1)))
             assert torch.equal(region.current(), g(z, g.classes(1, 1)))
 
 
 def test_split_generator_changes_only_the_region(shipped_generator):
     g = shipped_generator
     z0, y = g.sample_latents(1, seed=3), g.classes("star", 12)
-    region = RegionGenerator(g, z0, "star", BOX)
+    region = region_of(g, z0, "star", BOX)
     with torch.no_grad():
         original = g(z0, y[:1])
         new = g.sample_latents(12, seed=11)
-        split, whole = region(new, y), g(new, y)
+        split, whole = region.render(new), g(new, y)
     inside = outside_change(split, original, BOX)
     assert inside > 0.05  # the region does change
     assert outside_change(split, original, FAR) < 0.2 * outside_change(whole, original, FAR)
@@ -52,15 +59,18 @@ def test_split_generator_changes_only_the_region(shipped_generator):
 def test_accepted_edits_stack(shipped_generator):
     g = shipped_generator
     z0 = g.sample_latents(1, seed=3)
-    first = RegionGenerator(g, z0, "star", BOX)
+    first = region_of(g, z0, "star", BOX)
     z1 = g.sample_latents(1, seed=9)
     with torch.no_grad():
-        edited = first(z1, g.classes("star", 1))
+        edited = first.render(z1)
     corner = rect_mask(64, 44, 44, 62, 62)
-    second = RegionGenerator(g, z0, "star", corner, edits=[RegionEdit(z1[0], g.class_vectors(g.classes("star", 1))[0], BOX)])
+    accepted = first.edit(z1[0], "moved")
+    assert torch.equal(accepted.z, z1[0]) and torch.equal(accepted.y, g.class_vectors(g.classes("star", 1))[0])
+    assert torch.equal(accepted.mask, BOX) and accepted.text == "moved" and accepted.styles is None
+    second = region_of(g, z0, "star", corner, edits=[first.edit(z1[0])])
     with torch.no_grad():
         assert torch.allclose(second.current(), edited, atol=1e-5)
-        again = second(g.sample_latents(4, seed=5), g.classes("star", 4))
+        again = second.render(g.sample_latents(4, seed=5))
     core = rect_mask(64, 12, 12, 36, 36)  # the first edit survives the second
     assert outside_change(again, edited, core) < 0.25 * outside_change(edited, g(z0, g.classes("star", 1)), core)
 
@@ -69,9 +79,9 @@ def test_generators_that_cannot_be_split_say_so(shipped_generator):
     flat = ModuleGenerator(nn.Sequential(nn.Linear(8, 3 * 16 * 16), nn.Tanh()), latent_dim=8, output_range=(-1, 1),
                            output_shape=(3, 16, 16), split_layers=["0"])
     with pytest.raises(ValueError, match="cannot be split spatially at layer '0'"):
-        RegionGenerator(flat, torch.zeros(8), None, rect_mask(16, 2, 2, 8, 8), layer="0")
+        region_of(flat, torch.zeros(8), None, rect_mask(16, 2, 2, 8, 8), layer="0")
     with pytest.raises(ValueError, match="block1"):
-        RegionGenerator(shipped_generator, torch.zeros(120), 0, BOX, layer="blok1")
+        region_of(shipped_generator, torch.zeros(120), 0, BOX, layer="blok1")
 
 
 def test_outside_consistency_ignores_the_inside():
@@ -96,8 +106,8 @@ def test_paint_by_word_raises_the_masked_score_and_keeps_the_outside(shipped_gen
     assert result.outside_change["l2"] < 0.01 and result.perceptual == "probe"
     assert len(result.history) == 10 and len(result.edits) == 1 and result.edits[0].text == "a red star"
     with torch.no_grad():  # the edit's latents reproduce the image through the split generator
-        region = RegionGenerator(g, z, "star", BOX)
-        assert torch.allclose(region(result.latents[None], result.classes[None]), result.image[None], atol=1e-5)
+        region = region_of(g, z, "star", BOX)
+        assert torch.allclose(region.render(result.latents[None]), result.image[None], atol=1e-5)
     unsplit = paint_by_word(g, z, BOX, "a red star", classes="star", split=False, generations=10, population=16, progress=False)
     assert unsplit.edits == [] and unsplit.outside_change["l2"] > result.outside_change["l2"]
     # reproducible from the seed
@@ -138,8 +148,8 @@ def test_paint_interrupt_keeps_the_best_and_resumes(shipped_generator, tmp_path)
     (torch.ones(2, 2, 64, 64), "a blue star", {}, r"mask must be"),
     (BOX, "  ", {}, "non-empty description"),
     (BOX, "a blue star", {"optimizer": "cmaa"}, "cma"),
-    (BOX, "a blue star", {"space": "x"}, "space must be one of"),
-    (BOX, "a blue star", {"space": "w+"}, "needs a style-based generator"),
+    (BOX, "a blue star", {"space": "x"}, "unknown latent space"),
+    (BOX, "a blue star", {"space": "w+"}, "need a style-based generator"),
     (BOX, "a blue star", {"layer": "block9"}, "block1"),
     (BOX, "a blue star", {"lambda_img": -1}, "lambda_img"),
 ])

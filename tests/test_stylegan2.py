@@ -22,6 +22,7 @@ import pytest
 import torch
 
 from latentlab.generators.stylegan2 import StyleGAN2, StyleGAN2Config, randomize_weights
+from latentlab.spaces import resolve_space
 from latentlab.zoo.safe_pickle import PersistentRecord, UnsafePickleError, read_network_pickle, safe_loads
 from latentlab.zoo.stylegan2_checkpoints import SOURCES, checkpoint_path, load_stylegan2, registry_entries
 
@@ -518,8 +519,9 @@ def test_shapes_spaces_and_round_trips(model):
         close = lambda a, b: torch.testing.assert_close(a, b, atol=1e-5, rtol=0)  # noqa: E731  (ψ = 1 rounds)
         close(model.from_w(w), images)
         close(model.from_wplus(ws), images)
-        assert torch.equal(model.decode(ws.flatten(1), "w+"), model.from_wplus(ws))
-        assert torch.equal(model.decode(w, "W"), model.from_w(w)) and torch.equal(model.decode(z), images)
+        assert torch.equal(resolve_space("w+", model).render(ws.flatten(1)), model.from_wplus(ws))
+        assert torch.equal(resolve_space("W", model).render(w), model.from_w(w))
+        assert torch.equal(resolve_space("z", model).render(z), images)
         assert torch.equal(model.from_w(w), model.from_wplus(model.broadcast(w)))
         raw = model.synthesis_raw(ws)
         assert torch.equal(model.synthesis(ws), (raw * 0.5 + 0.5).clamp(0, 1)) and raw.abs().max() > 0.1
@@ -528,7 +530,7 @@ def test_shapes_spaces_and_round_trips(model):
             assert not torch.equal(model.from_wplus(ws), images)
         finally:
             model.noise_mode = "const"
-    assert model.space_dim("w+") == model.num_ws * 16
+    assert resolve_space("w+", model).dim == model.num_ws * 16
     with pytest.raises(ValueError, match="noise mode"):
         model.noise_mode = "constant"
 
@@ -624,8 +626,110 @@ def test_style_sefa_reads_every_style_affine_of_stylegan2():
     g = tiny()
     weights = style_affine_weights(g)
     expected = [m for m in g.modules() if getattr(getattr(m, "affine", None), "weight", None) is not None]
-    assert len(weights) == len(expected) >= 2
-    assert all(w.shape[1] == g.w_dim for w in weights)
+    assert len(weights) == len(expected) == len(g.style_layers()) >= 2
+    assert all(w.shape == (channels, g.w_dim) for w, (_, _, channels) in zip(weights, g.style_layers()))
+    with torch.no_grad():  # s = A w + b: the read-off weights reproduce the style map
+        ws = g.to_wplus(g.sample_latents(3, seed=0))
+        delta = torch.randn(3, g.w_dim, generator=torch.Generator().manual_seed(0))
+        moved = g.style_channels(ws + delta[:, None])
+        for before, after, a in zip(g.style_channels(ws), moved, weights):
+            torch.testing.assert_close(after - before, delta @ a.T, atol=1e-4, rtol=1e-4)
     directions = style_sefa_directions(g, k=3)
     eigen = [d.info["eigenvalue"] for d in directions]
     assert eigen == sorted(eigen, reverse=True) and eigen[0] > 0
+
+
+# --- (f) StyleSpace ------------------------------------------------------------------------------------
+def _recorded_modulations(model: StyleGAN2) -> dict[str, list[torch.Tensor]]:
+    """The style vectors each modulated layer multiplies its weight by, recorded as they are applied."""
+    seen = {}
+    for name, _, _ in model.style_layers():
+        block, part = name.split(".")
+        layer = getattr(getattr(model.synthesis_network, block), part)
+        seen[name] = []
+
+        def record(x, styles, *args, _apply=layer.modulate, _seen=seen[name], **kwargs):
+            _seen.append(styles)
+            return _apply(x, styles, *args, **kwargs)
+
+        layer.modulate = record
+    return seen
+
+
+@pytest.mark.parametrize("architecture", ["skip", "resnet", "orig"])
+def test_stylespace_reproduces_synthesis_and_edits_one_channel(architecture):
+    model = tiny(6, architecture=architecture)
+    layers = model.style_layers()
+    channels = {4: 32, 8: 32, 16: 16, 32: 8}
+    expected = []
+    for i, r in enumerate((4, 8, 16, 32)):
+        first = 2 * i - 1  # the W+ row of the block's conv0
+        expected += [] if r == 4 else [(f"b{r}.conv0", first, channels[r // 2])]
+        expected += [(f"b{r}.conv1", first + 1, channels[r])]
+        if architecture == "skip" or r == 32:
+            expected += [(f"b{r}.torgb", first + 2, channels[r])]
+    assert layers == expected and layers[-1].index == model.num_ws - 1
+    ws = model.to_wplus(model.sample_latents(3, seed=8))
+    with torch.no_grad():
+        styles = model.style_channels(ws)
+        assert [tuple(s.shape) for s in styles] == [(3, c) for _, _, c in layers]
+        images = model.synthesis(ws)
+        torch.testing.assert_close(model.synthesis_from_styles(styles), images, atol=1e-6, rtol=0)
+        for row in range(model.num_ws):  # each layer reads the W+ row it names, and only that one
+            moved = ws.clone()
+            moved[:, row] += 0.5
+            changed = [name for (name, _, _), a, b in zip(layers, styles, model.style_channels(moved), strict=True)
+                       if not torch.equal(a, b)]
+            assert changed == [name for name, index, _ in layers if index == row]
+        seen = _recorded_modulations(model)
+        for k in (0, len(layers) // 2, len(layers) - 1):  # one channel of one layer
+            edited = [s.clone() for s in styles]
+            edited[k][:, 1] += 2.0
+            for v in seen.values():
+                v.clear()
+            assert not torch.equal(model.synthesis_from_styles(edited), images)
+            for (name, _, _), s, given in zip(layers, styles, edited, strict=True):
+                assert torch.equal(seen[name][0], given)  # exactly what the layer multiplies its weight by
+                if name != layers[k].name:
+                    assert torch.equal(given, s)
+            assert torch.equal((seen[layers[k].name][0] - styles[k]).ne(0).any(dim=0).nonzero()[:, 0], torch.tensor([1]))
+    styles = [s.clone().requires_grad_(True) for s in styles]  # gradients reach every layer's styles
+    model.synthesis_from_styles(styles).square().mean().backward()
+    assert all(s.grad is not None and s.grad.abs().sum() > 0 for s in styles)
+
+
+def test_stylespace_noise_follows_synthesis_and_bad_styles_fail_clearly(model):
+    ws = model.to_wplus(model.sample_latents(2, seed=9))
+    with torch.no_grad():
+        styles = model.style_channels(ws)
+        assert torch.equal(model.synthesis_from_styles(styles), model.synthesis_from_styles(styles))  # const noise
+        model.noise_mode = "random"
+        try:
+            assert not torch.equal(model.synthesis_from_styles(styles), model.synthesis_from_styles(styles))
+        finally:
+            model.noise_mode = "const"
+    name, _, channels = model.style_layers()[2]
+    with pytest.raises(ValueError, match=rf"style layer '{name}' of StyleGAN2 takes a tensor \[2, {channels}\], got \(2, 5\)"):
+        model.synthesis_from_styles(styles[:2] + [torch.zeros(2, 5)] + styles[3:])
+    with pytest.raises(ValueError, match=rf"takes a tensor \[2, {channels}\], got \(3, {channels}\)"):
+        model.synthesis_from_styles(styles[:2] + [torch.zeros(3, channels)] + styles[3:])
+    with pytest.raises(ValueError, match=rf"has {len(styles)} style layers .*got {len(styles) - 1} style tensors"):
+        model.synthesis_from_styles(styles[:-1])
+    with pytest.raises(ValueError, match="sequence of"):
+        model.synthesis_from_styles(torch.cat(styles, dim=1))
+    with pytest.raises(ValueError, match=f"layer '{name}' contain NaN"):
+        model.synthesis_from_styles(styles[:2] + [torch.full((2, channels), float("nan"))] + styles[3:])
+    with pytest.raises(ValueError, match=r"\[N, 8, 16\]"):
+        model.style_channels(ws[:, :3])
+
+
+def test_style_generators_without_stylespace_say_so():
+    from latentlab.generators.style import StyleGenerator
+
+    class Bare(StyleGenerator):
+        pass
+
+    for call in (lambda g: g.style_layers(), lambda g: g.style_channels(torch.zeros(1, 1, 1)),
+                 lambda g: g.synthesis_from_styles([])):
+        with pytest.raises(NotImplementedError, match="Bare does not expose StyleSpace"):
+            call(Bare())

@@ -4,7 +4,6 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-import latentlab.zoo.builtin  # noqa: F401
 from latentlab import load_generator, load_probe
 from latentlab.zoo.cache import cache_dir, sha256
 from latentlab.zoo.checkpoints import save_generator
@@ -55,7 +54,7 @@ def test_files_without_known_architecture_are_refused(tmp_path):
 
 
 def test_corrupted_embedded_weights_are_detected(tmp_path, monkeypatch):
-    import latentlab.zoo.loader as loader
+    import latentlab.zoo.embedded as embedded
 
     fake_dir = tmp_path / "weights"
     fake_dir.mkdir()
@@ -63,7 +62,7 @@ def test_corrupted_embedded_weights_are_detected(tmp_path, monkeypatch):
     data = bytearray(real.read_bytes())
     data[-1] ^= 0xFF
     (fake_dir / real.name).write_bytes(bytes(data))
-    monkeypatch.setattr(loader, "embedded_path", lambda entry: fake_dir / real.name)
+    monkeypatch.setattr(embedded, "embedded_path", lambda entry: fake_dir / real.name)
     with pytest.raises(ValueError, match="checksum"):
         load_probe()
 
@@ -87,3 +86,53 @@ def test_models_loaded_on_the_cpu_use_channels_last_weights():
     z, y = generator.sample_latents(4, seed=0), generator.classes("star", 4)
     with torch.no_grad():
         torch.testing.assert_close(generator(z, y), plain(z, y), atol=1e-5, rtol=0)
+
+
+def test_importing_the_zoo_fills_its_registries():
+    """Any import of the zoo (here its registry module alone, in a fresh interpreter) registers the built-ins."""
+    import subprocess
+    import sys
+
+    code = ("from latentlab.zoo.registry import ARCHITECTURES, MODELS; "
+            "assert {'shapes-biggan', 'shapes-stylegan', 'shapes-probe', 'shapes-clip'} <= set(MODELS), sorted(MODELS); "
+            "assert {'CompactBigGAN', 'ShapesProbe', 'OpenCLIP', 'StyleGAN2'} <= set(ARCHITECTURES), sorted(ARCHITECTURES)")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+def test_a_name_is_registered_once_unless_replaced_deliberately(monkeypatch):
+    from latentlab.zoo import registry
+    from latentlab.zoo.registry import register_architecture
+
+    monkeypatch.setattr(registry, "MODELS", dict(registry.MODELS))
+    monkeypatch.setattr(registry, "ARCHITECTURES", dict(registry.ARCHITECTURES))
+    mine = ModelEntry("shapes-biggan", "generator", "CompactBigGAN", "package:mine.safetensors", "MIT", "my own")
+    with pytest.raises(ValueError, match=r"'shapes-biggan' is already registered .*replace=True"):
+        register_model(mine)
+    assert registry.MODELS["shapes-biggan"].source == "package:shapes-biggan.safetensors"
+    register_model(mine, replace=True)
+    assert registry.MODELS["shapes-biggan"] is mine
+    with pytest.raises(ValueError, match=r"architecture named 'ShapesProbe' is already registered.*replace=True"):
+        register_architecture("ShapesProbe", lambda cfg: None)
+    build = lambda cfg: None  # noqa: E731
+    register_architecture("ShapesProbe", build, replace=True)
+    assert registry.ARCHITECTURES["ShapesProbe"] is build
+    register_model(ModelEntry("my-generator", "generator", "CompactBigGAN", "https://example.org/g", "MIT", "mine"))
+    assert "my-generator" in registry.MODELS
+    with pytest.raises(ValueError, match="ModelEntry"):
+        register_model({"name": "x"})
+
+
+@pytest.mark.parametrize("name", [n for n, e in MODELS.items() if e.recipe])
+def test_recipes_live_in_latentlab_recipes(name):
+    import importlib
+
+    recipe = MODELS[name].recipe
+    assert recipe.startswith("latentlab.recipes."), recipe
+    assert callable(importlib.import_module(recipe).train)
+
+
+def test_the_zoo_holds_no_recipes():
+    import importlib
+
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("latentlab.zoo.recipes")

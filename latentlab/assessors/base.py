@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentlab.errors import unknown_name_error
+from latentlab.masks import check_mask  # re-exported: masks are validated where they are made
 
 RANGE_TOLERANCE = 1e-3
 NOT_IDENTITY = {"training", "batch_size", "chunk_size"}  # settings that change how fast, not what, an assessor scores
@@ -29,30 +30,6 @@ def check_images(images: torch.Tensor) -> torch.Tensor:
     if not (lo >= -RANGE_TOLERANCE and hi <= 1 + RANGE_TOLERANCE):
         raise ValueError(f"images must lie in [0, 1]; got values in [{lo:.4g}, {hi:.4g}]")
     return images
-
-
-def check_mask(mask: torch.Tensor, size: tuple[int, int] | None = None) -> torch.Tensor:
-    """Validate a region mask: [H, W], [1, H, W] or [N, 1, H, W], binary-like, neither empty nor full."""
-    mask = torch.as_tensor(mask, dtype=torch.float32)
-    if mask.dim() == 2:
-        mask = mask[None, None]
-    elif mask.dim() == 3:
-        mask = mask[:, None] if mask.shape[0] != 1 else mask[None]
-    if mask.dim() != 4 or mask.shape[1] != 1:
-        raise ValueError(f"mask must be [H, W], [1, H, W] or [N, 1, H, W], got {tuple(mask.shape)}")
-    if size is not None and tuple(mask.shape[-2:]) != tuple(size):
-        raise ValueError(f"mask is {tuple(mask.shape[-2:])} but the images are {tuple(size)}")
-    if not torch.isfinite(mask).all() or mask.min() < 0 or mask.max() > 1:
-        raise ValueError(f"mask values must lie in [0, 1]; got [{mask.min():.3g}, {mask.max():.3g}]")
-    soft = ((mask > 0.05) & (mask < 0.95)).float().mean()
-    if soft > 0.25:
-        raise ValueError(f"mask is not binary-like: {soft:.0%} of its values lie strictly between 0 and 1")
-    area = (mask > 0.5).float().mean(dim=(1, 2, 3))
-    if (area == 0).any():
-        raise ValueError("mask is empty: paint a region first")
-    if (area == 1).any():
-        raise ValueError("mask covers the whole image; score without a mask instead")
-    return mask
 
 
 class Assessor(nn.Module):

@@ -2,7 +2,7 @@
 
 ``ClassifierAssessor(model, "7", class_names=digits, input_size=28, pad=2, channels=1)`` scores
 p(class | image) for latentlab images; :class:`ImagePreprocess` is the shared input pipeline
-(resize, pad, RGB → grey, mean/std), also used by :class:`latentlab.metrics.fidelity.LayerFeatures`.
+(resize, pad, RGB → grey, mean/std), also used by :class:`latentlab.assessors.features.LayerFeatures` (FID in any layer).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentlab.assessors.base import Assessor, check_images
+from latentlab.assessors.features import LayerFeatures
 from latentlab.errors import unknown_name_error
 
 OUTPUT_KINDS = ("logits", "log_probabilities", "probabilities")
@@ -151,6 +152,4 @@ class ClassifierAssessor(Assessor):
 
     def features(self, layer: str | None):
         """The classifier's ``layer`` (a submodule name; None = its output) behind this preprocessing, for FID."""
-        from latentlab.metrics.fidelity import LayerFeatures
-
         return LayerFeatures(self.classifier, layer, self.preprocess)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import torch
 
-from latentlab.assessors.base import MASK_MODES, Assessor, apply_region, check_mask
+from latentlab.assessors.base import MASK_MODES, Assessor, apply_region, check_images, check_mask
 from latentlab.errors import InvalidInputError, check_count, check_float, unknown_name_error
 from latentlab.zoo.open_clip_models import CLIPBundle, load_clip
 
@@ -134,14 +134,13 @@ class CLIPAssessor(Assessor):
 
 def similarity_matrix(images: torch.Tensor, texts: Sequence[str], model: str | CLIPBundle = "shapes-clip",
                       templates: str | Sequence[str] = "none") -> torch.Tensor:
-    """Cosine similarities [N images, T texts] — e.g. for zero-shot classification over ``texts``."""
-    from latentlab.assessors.base import check_images
-
+    """Cosine similarities [N images, T texts] — e.g. for zero-shot classification over ``texts`` (on the images' device)."""
     prompts, templates = _check_prompts("texts", texts), _check_templates(templates)
-    clip = load_clip(model)
+    images = check_images(images)
+    clip = load_clip(model, device=images.device)  # a loaded CLIPBundle stays where it is
     _check_lengths(clip, "texts", prompts, templates)
     with torch.no_grad():
         text = torch.stack([torch.nn.functional.normalize(
             clip.encode_text([t.format(p) for t in templates]).mean(dim=0), dim=0) for p in prompts])
-        image = torch.cat([clip.encode_images(chunk) for chunk in check_images(images).split(256)])
+        image = torch.cat([clip.encode_images(chunk) for chunk in images.split(256)])
     return image @ text.T

@@ -21,12 +21,14 @@ def lpips_backbone_cached(net: str = "alex") -> bool:
     return folder.is_dir() and any(p.name.startswith(prefix) for p in folder.iterdir())
 
 
-def perceptual_distance(kind: str | Distance | None, shapes_world: bool = False) -> tuple[str, Distance | None]:
+def perceptual_distance(kind: str | Distance | None, shapes_world: bool = False,
+                        device: str | torch.device | None = None) -> tuple[str, Distance | None]:
     """Resolve a perceptual distance by name: 'lpips' (AlexNet), 'lpips-vgg', 'probe' (shapes-probe features), 'none'.
 
     'auto' is LPIPS when its backbone is already cached or the images are not from the Shapes
     world (``shapes_world``); for Shapes images without cached LPIPS weights it is the offline
-    shapes-probe feature distance. A callable ``d(a, b) -> [N]`` is used as given.
+    shapes-probe feature distance. A callable ``d(a, b) -> [N]`` is used as given. LPIPS is
+    built on ``device`` (the CPU when None); the probe distance reads on the images' device.
     """
     if callable(kind):
         return getattr(kind, "__name__", "custom"), kind
@@ -44,7 +46,8 @@ def perceptual_distance(kind: str | Distance | None, shapes_world: bool = False)
         return "probe", probe_feature_distance
     from latentlab.assessors.distances import LPIPSDistance
 
-    return kind, LPIPSDistance("vgg" if kind == "lpips-vgg" else "alex")
+    distance = LPIPSDistance("vgg" if kind == "lpips-vgg" else "alex")
+    return kind, distance if device is None else distance.to(device)
 
 
 class OutsideConsistency(Assessor):
@@ -66,7 +69,7 @@ class OutsideConsistency(Assessor):
             raise ValueError(f"reference must be one image [1, 3, H, W], got {tuple(reference.shape)}")
         self.register_buffer("reference", reference)
         self.register_buffer("outside", 1.0 - check_mask(mask, tuple(reference.shape[-2:])))
-        self.perceptual_name, self.perceptual = perceptual_distance(perceptual, shapes_world)
+        self.perceptual_name, self.perceptual = perceptual_distance(perceptual, shapes_world, device=reference.device)
         self.perceptual_weight = float(perceptual_weight)
         self.name = f"outside consistency (L2 + {self.perceptual_name})"
 

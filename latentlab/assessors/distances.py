@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from latentlab.assessors.base import check_images
+from latentlab.assessors.probe_reader import as_reader
 from latentlab.errors import unknown_name_error
 
 
@@ -48,10 +49,8 @@ def probe_feature_distance(a: torch.Tensor, b: torch.Tensor, probe=None) -> torc
 
     Meaningful for Shapes-world images only (the probe knows nothing else); use LPIPS for photos.
     """
-    from latentlab.assessors.probe import default_probe
-
-    probe = (probe if probe is not None else default_probe()).to(a.device)
-    fa, fb = probe.features(check_images(a)), probe.features(check_images(b))
+    reader = as_reader(probe)
+    fa, fb = reader.features(check_images(a)), reader.features(check_images(b).to(a.device))
     return ((fa - fb) ** 2).mean(dim=1)
 
 

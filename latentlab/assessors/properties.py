@@ -11,6 +11,7 @@ from collections.abc import Callable
 import torch
 
 from latentlab.assessors.base import Assessor
+from latentlab.assessors.probe_reader import as_reader
 
 LUMA = (0.299, 0.587, 0.114)
 
@@ -76,10 +77,8 @@ class IntensityEntropy(Assessor):
 
 
 def probe_mask(images: torch.Tensor) -> torch.Tensor:
-    """Object masks [N, 1, H, W] from the embedded ``shapes-probe`` (loaded once)."""
-    from latentlab.assessors.probe import default_probe
-
-    return default_probe().to(images.device)(images).mask
+    """Object masks [N, 1, H, W] from the embedded ``shapes-probe``, read on the images' device (differentiable)."""
+    return as_reader(None)(images, with_mask=True).mask
 
 
 class _MaskProperty(Assessor):

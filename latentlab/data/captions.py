@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from latentlab.data.colours import nearest_colour
-from latentlab.data.shapes import ShapeFactors
+from latentlab.data.factors import ShapeFactors
 
 _SHAPE_WORDS = {
     "circle": ["circle", "circle", "disc", "round circle"],

@@ -17,7 +17,7 @@ from latentlab.errors import (
     coerce_latents,
     unknown_name_error,
 )
-from latentlab.latents import seeded_generator, truncated_normal
+from latentlab.latents import project_to_ball, seeded_generator, truncated_normal
 
 
 class JsonConfig:
@@ -87,10 +87,26 @@ class Generator(nn.Module):
     latent_dim: int
     resolution: int
     class_names: tuple[str, ...] = ()
+    #: the layer paint by word splits at by default (None: the first spatial layer)
+    edit_layer: str | None = None
 
     @property
     def conditional(self) -> bool:
         return len(self.class_names) > 0
+
+    @property
+    def latent_spaces(self) -> tuple[str, ...]:
+        """Names of the latent spaces this generator offers (see :mod:`latentlab.spaces`)."""
+        return ("z", "z+class") if self.conditional else ("z",)
+
+    def project_latents(self, z: torch.Tensor) -> torch.Tensor:
+        """Latents moved back to where the prior puts nearly all its mass: the ball ‖z‖ ≤ √d (seed 002 eq. 4.2)."""
+        return project_to_ball(z)
+
+    def first_latent_weight(self) -> torch.Tensor | None:
+        """The weight [out, latent_dim] of the first layer that reads z linearly (SeFa's A), or None where no single
+        linear layer reads the whole latent."""
+        return None
 
     @property
     def device(self) -> torch.device:

@@ -215,6 +215,13 @@ class CompactBigGAN(Generator):
         """Whether the object's alpha is drawn in a frame of its own and placed by :meth:`object_grid`."""
         return self.config.output == "layered" and self.config.rotate_object
 
+    def first_latent_weight(self) -> torch.Tensor:
+        """The stem's weight on the latent [16·c0, latent_dim]: it reads the first chunk (zero columns elsewhere)."""
+        weight = self.stem.weight.detach()[:, :self.chunk]
+        out = weight.new_zeros(weight.shape[0], self.latent_dim)
+        out[:, :self.chunk] = weight
+        return out
+
     def object_grid(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """The grid_sample grid [N, R, R, 2] that places the object's alpha, drawn in its own frame, in the image."""
         return self._placement_grid(self.placement(z, y), self.resolution)

@@ -19,25 +19,32 @@ last style (the finest) for the object's colour. Style mixing then swaps pose an
 
 W+ gets one w per modulated layer (``num_ws`` = 2 per block − 1, plus one for RGB). Layers are
 named ``b4``, ``b8``, … ``b64`` (the feature map after each block) for splitting.
+
+**StyleSpace** (:meth:`CompactStyleGAN.style_channels`): the style vector of every modulated
+convolution (``b4.conv1``, ``b8.conv0``, … ``b64.torgb``), each the affine output times the
+layer's weight gain, as the convolution scales its input channels by it. Every other map of w
+the synthesis has is a style layer too, so that the image is a function of the styles alone:
+with ``input_from_w`` the input map ``b4.input`` [C·R·R], and with ``output="layered"`` the
+placement head's raw outputs ``placement`` (centre x, y, a rotation direction, log size) and
+the colour head's logits ``colour``. W+ synthesis computes the same vectors and runs the same code.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from latentlab.errors import coerce_latents
 from latentlab.generators.base import JsonConfig, SplitGenerator
+from latentlab.generators.compact_stylegan_layers import EqualLinear, ModulatedConv, StyleBlock, _normalize, styled
 from latentlab.generators.placement import Placement, place, placement_from_head, placement_grid
 from latentlab.generators.region import resize_mask
 from latentlab.generators.style import StyleGenerator
+from latentlab.generators.style_channels import StyleLayer, check_styles
 
-_LRELU_GAIN = math.sqrt(2.0)
 OUTPUTS = ("rgb", "layered")
 
 
@@ -65,81 +72,14 @@ class CompactStyleGANConfig(JsonConfig):
         return 4 * 2 ** (len(self.channels) - 1)
 
 
-
-class EqualLinear(nn.Module):
-    """Fully connected layer with equalised learning rate (weights scaled at run time)."""
-
-    def __init__(self, cin: int, cout: int, bias_init: float = 0.0, lr: float = 1.0, activation: bool = False):
-        super().__init__()
-        self.weight = nn.Parameter(torch.randn(cout, cin) / lr)
-        self.bias = nn.Parameter(torch.full((cout,), float(bias_init)))
-        self.gain, self.lr, self.activation = lr / math.sqrt(cin), lr, activation
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.linear(x, self.weight * self.gain, self.bias * self.lr)
-        return F.leaky_relu(x, 0.2) * _LRELU_GAIN if self.activation else x
-
-
-def _normalize(x: torch.Tensor) -> torch.Tensor:
-    return x * (x.square().mean(dim=1, keepdim=True) + 1e-8).rsqrt()
-
-
-class ModulatedConv(nn.Module):
-    """Modulated (and demodulated) convolution: the style scales input channels, the output is
-    renormalised to unit variance; then noise, bias and leaky ReLU (none for RGB layers)."""
-
-    def __init__(self, cin: int, cout: int, w_dim: int, kernel: int, resolution: int, rgb: bool = False):
-        super().__init__()
-        self.affine = EqualLinear(w_dim, cin, bias_init=1.0)
-        self.weight = nn.Parameter(torch.randn(cout, cin, kernel, kernel))
-        self.bias = nn.Parameter(torch.zeros(cout))
-        self.rgb, self.padding = rgb, kernel // 2
-        self.gain = 1.0 / math.sqrt(cin * kernel * kernel)
-        if not rgb:
-            self.noise_strength = nn.Parameter(torch.zeros(()))
-            self.register_buffer("noise_const", torch.randn(resolution, resolution))
-
-    def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        styles = self.affine(w) * self.gain  # [N, cin]
-        weight = self.weight
-        x = F.conv2d(x * styles[:, :, None, None], weight, padding=self.padding)
-        if not self.rgb:  # demodulate: each output channel back to unit expected variance
-            demod = (styles.square() @ weight.square().sum(dim=(2, 3)).T + 1e-8).rsqrt()  # [N, cout]
-            x = x * demod[:, :, None, None]
-            noise = torch.randn_like(x[:, :1]) if self.training else self.noise_const.to(x.dtype)[None, None]
-            x = x + noise * self.noise_strength
-            return F.leaky_relu(x + self.bias[None, :, None, None], 0.2) * _LRELU_GAIN
-        return x + self.bias[None, :, None, None]
-
-
-class StyleBlock(nn.Module):
-    """Bilinear up ×2 (except the first block, which starts from a learned constant) and two modulated convs."""
-
-    def __init__(self, cin: int, cout: int, w_dim: int, resolution: int, input_from_w: bool = False):
-        super().__init__()
-        self.first = cin == 0
-        if self.first:
-            self.const = nn.Parameter(torch.randn(cout, resolution, resolution))
-            # an additive path from the style to the input: what to draw (a class's outline) need
-            # not be built from channel scalings of one constant
-            self.input = EqualLinear(w_dim, cout * resolution * resolution) if input_from_w else None
-        else:
-            self.conv0 = ModulatedConv(cin, cout, w_dim, 3, resolution)
-        self.conv1 = ModulatedConv(cout, cout, w_dim, 3, resolution)
-        self.num_ws = 1 if self.first else 2
-
-    def layers(self) -> list[ModulatedConv]:
-        return [self.conv1] if self.first else [self.conv0, self.conv1]
-
-    def start(self, w: torch.Tensor) -> torch.Tensor:
-        """The first block's input [N, C, R, R] for first styles ``w`` [N, w_dim]."""
-        x = self.const[None].expand(w.shape[0], -1, -1, -1)
-        return x if self.input is None else x + self.input(w).view(x.shape)
-
-
 def _background(out: torch.Tensor) -> torch.Tensor:
     """The background layer [N, 3, R, R] in [0, 1] from a layered output's first three channels."""
     return (torch.tanh(out[:, :3]) + 1.0) / 2.0
+
+
+def _colour_of(logits: torch.Tensor) -> torch.Tensor:
+    """The object colour [N, 3, 1, 1] in [0, 1] from the colour head's logits [N, 3]."""
+    return torch.sigmoid(logits)[:, :, None, None]
 
 
 def _as_mask(mask: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -187,6 +127,7 @@ class CompactStyleGAN(StyleGenerator):
         self.layer_resolutions = [r for block, r in zip(self.blocks, resolutions) for _ in range(block.num_ws)] + [self.resolution]
         self.num_ws = len(self.layer_resolutions)
         self._block_names = [f"b{r}" for r in resolutions]
+        self._style_layers = self._list_style_layers()
         # channels-last feature maps: CPU convolutions and bilinear upsampling run several times faster
         self.to(memory_format=torch.channels_last)
 
@@ -210,55 +151,68 @@ class CompactStyleGAN(StyleGenerator):
         return self.synthesis(ws)
 
     # synthesis -------------------------------------------------------------------------------
+    def _block_styles(self, ws: torch.Tensor, start: int, stop: int) -> list[list[torch.Tensor]]:
+        """The style vectors of blocks ``start`` … ``stop − 1`` from W+ ``ws``, one list per block."""
+        index = sum(b.num_ws for b in self.blocks[:start])
+        out = []
+        for block in self.blocks[start:stop]:
+            out.append(block.styles(ws, index))
+            index += block.num_ws
+        return out
+
+    def _output_styles(self, ws: torch.Tensor) -> list[torch.Tensor]:
+        """The styles read after the blocks: the RGB layer's, then (layered output) the placement and colour heads' outputs."""
+        out = [self.to_rgb.style(ws[:, self.num_ws - 1])]
+        if self.config.output == "layered":
+            out += [self.placement_head(ws[:, 0]), self.object_colour(ws[:, -1])]
+        return out
+
     def _run_blocks(self, ws: torch.Tensor, start: int, stop: int, x: torch.Tensor | None,
                     regions: Sequence[tuple[torch.Tensor, torch.Tensor]] = ()) -> torch.Tensor:
         """Blocks ``start`` … ``stop − 1``; ``regions`` are (W+ styles, mask) pairs that replace the
         styles inside their masks (each layer's output blended by the mask at its resolution)."""
-        index = sum(b.num_ws for b in self.blocks[:start])
-        for block in self.blocks[start:stop]:
-            if block.first:
-                x = block.start(ws[:, index])
-            else:
-                x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
-            for layer in block.layers():
-                x = self._styled(layer, x, ws, index, regions)
-                index += 1
+        regions = [(self._block_styles(rws.expand(ws.shape[0], -1, -1), start, stop), mask) for rws, mask in regions]
+        return self._run_styles(self._block_styles(ws, start, stop), start, x, regions)
+
+    def _run_styles(self, styles: Sequence[Sequence[torch.Tensor]], start: int, x: torch.Tensor | None,
+                    regions=()) -> torch.Tensor:
+        """Blocks ``start``, ``start + 1``, … (one per entry of ``styles``, each block's style vectors) from ``x``."""
+        for k, block in enumerate(self.blocks[start:start + len(styles)]):
+            x = block.run(x, styles[k], [(region[k], mask) for region, mask in regions])
         return x
 
-    def _styled(self, layer: ModulatedConv, x: torch.Tensor, ws: torch.Tensor, index: int,
-                regions: Sequence[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
-        out = layer(x, ws[:, index])
-        for region_ws, mask in regions:
-            m = resize_mask(mask, out.shape[-2:])
-            out = out + m * (layer(x, region_ws[:, index].expand(x.shape[0], -1)) - out)
-        return out
-
     def _to_image(self, x: torch.Tensor, ws: torch.Tensor, regions=()) -> torch.Tensor:
-        out = self._styled(self.to_rgb, x, ws, self.num_ws - 1, regions)
+        regions = [(self._output_styles(rws.expand(ws.shape[0], -1, -1)), mask) for rws, mask in regions]
+        return self._output(x, self._output_styles(ws), regions)
+
+    def _output(self, x: torch.Tensor, styles: Sequence[torch.Tensor], regions=()) -> torch.Tensor:
+        """The image from the last feature map and the output styles (see :meth:`_output_styles`)."""
+        out = styled(self.to_rgb, x, styles, 0, regions)
         if self.config.output == "rgb":
             return ((torch.tanh(out) + 1.0) / 2.0).contiguous()
-        background, alpha, colour = self._layers(out, ws, regions)
+        background, alpha, colour = self._layers(out, styles, regions)
         return (background + alpha * (colour - background)).contiguous()
 
     # layered output ----------------------------------------------------------------------------
-    def _layers(self, out: torch.Tensor, ws: torch.Tensor, regions=()) -> tuple[torch.Tensor, ...]:
-        """Background, placed alpha and object colour; inside a region, its own styles place and colour the object."""
+    def _layers(self, out: torch.Tensor, styles: Sequence[torch.Tensor], regions=()) -> tuple[torch.Tensor, ...]:
+        """Background, placed alpha and object colour from the output styles (RGB, placement, colour);
+        inside a region, its own styles place and colour the object."""
         n, size = out.shape[0], out.shape[-1]
         background = _background(out)
-        grid = placement_grid(self._placement(ws[:, 0]), size, self.config.object_size)
-        colour = self._colour(ws[:, -1])
-        for region_ws, mask in regions:
+        grid = placement_grid(placement_from_head(styles[1], self.config.object_size), size, self.config.object_size)
+        colour = _colour_of(styles[2])
+        for region_styles, mask in regions:
             m = resize_mask(mask, out.shape[-2:])
-            region_grid = placement_grid(self._placement(region_ws[:, 0].expand(n, -1)), size, self.config.object_size)
-            grid = grid + m.permute(0, 2, 3, 1) * (region_grid - grid)
-            colour = colour + m * (self._colour(region_ws[:, -1].expand(n, -1)) - colour)
+            region_placement = placement_from_head(region_styles[1].expand(n, -1), self.config.object_size)
+            grid = grid + m.permute(0, 2, 3, 1) * (placement_grid(region_placement, size, self.config.object_size) - grid)
+            colour = colour + m * (_colour_of(region_styles[2].expand(n, -1)) - colour)
         return background, place(torch.sigmoid(out[:, 3:]), grid), colour
 
     def _placement(self, w: torch.Tensor) -> Placement:
         return placement_from_head(self.placement_head(w), self.config.object_size)
 
     def _colour(self, w: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.object_colour(w))[:, :, None, None]  # [N, 3, 1, 1]
+        return _colour_of(self.object_colour(w))
 
     def _check_layered(self, what: str) -> None:
         if self.config.output != "layered":
@@ -303,6 +257,40 @@ class CompactStyleGAN(StyleGenerator):
 
     def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
         return self._to_image(self._run_blocks(ws, 0, len(self.blocks), None), ws)
+
+    # StyleSpace --------------------------------------------------------------------------------
+    def _list_style_layers(self) -> list[StyleLayer]:
+        out, index = [], 0
+        for block, name in zip(self.blocks, self._block_names):
+            for part, module in block.styled_layers():
+                channels = module.weight.shape[0] if part == "input" else module.affine.weight.shape[0]
+                out.append(StyleLayer(f"{name}.{part}", index, channels))
+                index += part != "input"
+        out.append(StyleLayer(f"{self._block_names[-1]}.torgb", self.num_ws - 1, self.to_rgb.affine.weight.shape[0]))
+        if self.config.output == "layered":
+            out += [StyleLayer("placement", 0, 5), StyleLayer("colour", self.num_ws - 1, 3)]
+        return out
+
+    def style_layers(self) -> list[StyleLayer]:
+        """Every style layer in synthesis order (name, the W+ index it reads, channels): ``b4.input`` (with
+        ``input_from_w``), ``b4.conv1``, ``b8.conv0``, ``b8.conv1``, … ``b64.torgb``, then (layered output)
+        ``placement`` and ``colour``."""
+        return list(self._style_layers)
+
+    def style_channels(self, ws: torch.Tensor) -> list[torch.Tensor]:
+        """The style vectors [N, C_i] of W+ ``ws`` [N, num_ws, w_dim], in :meth:`style_layers` order."""
+        ws = self.check_wplus(ws)
+        return [s for block in self._block_styles(ws, 0, len(self.blocks)) for s in block] + self._output_styles(ws)
+
+    def synthesis_from_styles(self, styles: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Images [N, 3, R, R] in [0, 1] from style vectors in :meth:`style_layers` order, as :meth:`synthesis` from W+."""
+        styles = check_styles(styles, self._style_layers, type(self).__name__, self.device)
+        per_block, i = [], 0
+        for block in self.blocks:
+            k = len(block.styled_layers())
+            per_block.append(styles[i:i + k])
+            i += k
+        return self._output(self._run_styles(per_block, 0, None), styles[i:])
 
     # splitting (paint by word, dissection) -----------------------------------------------------
     def layer_names(self) -> list[str]:

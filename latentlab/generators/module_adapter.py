@@ -76,6 +76,10 @@ class ModuleGenerator(Generator):
         return torch.device("cpu") if tensor is None else tensor.device
 
     # latents -----------------------------------------------------------------------------------
+    def project_latents(self, z: torch.Tensor) -> torch.Tensor:
+        """Into the prior's support: the ball ‖z‖ ≤ √d for 'normal', the box [-1, 1] for 'uniform'."""
+        return z.clamp(-1.0, 1.0) if self.prior == "uniform" else super().project_latents(z)
+
     def sample_latents(self, n: int, seed: int | None = None, truncation: float | None = None) -> torch.Tensor:
         if self.prior == "normal":
             return super().sample_latents(n, seed=seed, truncation=truncation)
@@ -116,6 +120,14 @@ class ModuleGenerator(Generator):
 
     def synthesize(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         return self.to_images(self.module(*self._inputs(z, y)))
+
+    def first_latent_weight(self) -> torch.Tensor | None:
+        """The weight [out, latent_dim] of the module's first layer when it is an ``nn.Linear`` reading exactly z
+        (an MLP generator); None otherwise."""
+        first = next(iter(self.module.children()), self.module) if isinstance(self.module, nn.Sequential) else self.module
+        if isinstance(first, nn.Linear) and first.in_features == self.latent_dim:
+            return first.weight.detach()
+        return None
 
     def _probe_image_size(self) -> tuple[int, int]:
         """(H, W) of the images, from one forward pass in eval mode that also checks the settings fit the module."""

@@ -23,18 +23,7 @@ import torch
 from latentlab.errors import coerce_latents
 from latentlab.generators.base import Generator
 
-SPACES = ("z", "w", "w+")
 MIX_RANGES = ("coarse", "middle", "fine")
-
-
-def check_space(space: str) -> str:
-    """``space`` lower-cased if it is one of Z, W, W+; otherwise a ValueError naming the choices."""
-    name = str(space).lower().replace("plus", "+")
-    if name not in SPACES:
-        close = difflib.get_close_matches(name, SPACES, n=1, cutoff=0.3)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"unknown latent space {space!r}{hint}; expected one of {SPACES}")
-    return name
 
 
 class StyleGenerator(Generator):
@@ -54,6 +43,11 @@ class StyleGenerator(Generator):
     def synthesis(self, ws: torch.Tensor) -> torch.Tensor:
         """Per-layer styles [N, num_ws, w_dim] → images [N, 3, R, R] in [0, 1]."""
         raise NotImplementedError
+
+    @property
+    def latent_spaces(self) -> tuple[str, ...]:
+        """Z (and Z+class when conditional), W, W+ and StyleSpace."""
+        return (*super().latent_spaces, "w", "w+", "stylespace")
 
     # the Generator contract goes through W ----------------------------------------------------
     def synthesize(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
@@ -88,21 +82,6 @@ class StyleGenerator(Generator):
     def from_wplus(self, ws: torch.Tensor) -> torch.Tensor:
         """Images from W+ [N, num_ws, w_dim]."""
         return self.synthesis(self.check_wplus(ws))
-
-    def decode(self, x: torch.Tensor, space: str = "z", y=None) -> torch.Tensor:
-        """Images from latents in ``space`` ("z", "w" or "w+"); W+ may also come flat [N, num_ws · w_dim]."""
-        space = check_space(space)
-        if space == "z":
-            return self(x, y)
-        if space == "w":
-            return self.from_w(x)
-        if x.dim() == 2:
-            x = x.reshape(x.shape[0], self.num_ws, self.w_dim)
-        return self.from_wplus(x)
-
-    def space_dim(self, space: str) -> int:
-        """Length of a flat latent vector in ``space``."""
-        return {"z": self.latent_dim, "w": self.w_dim, "w+": self.num_ws * self.w_dim}[check_space(space)]
 
     def check_w(self, w: torch.Tensor) -> torch.Tensor:
         if not isinstance(w, torch.Tensor) or w.dim() != 2 or w.shape[1] != self.w_dim:
@@ -150,3 +129,20 @@ class StyleGenerator(Generator):
         index = self.mix_layers(layers)
         mixed[:, index] = ws_other[:, index]
         return mixed
+
+    # StyleSpace (Wu et al. 2021): the style vector of every modulated layer -------------------
+    def style_layers(self) -> list[tuple[str, int, int]]:
+        """Every style layer in synthesis order as (name, e.g. ``b8.conv0`` or ``b8.torgb``; the W+ index it
+        reads; its number of channels)."""
+        raise NotImplementedError(f"{type(self).__name__} does not expose StyleSpace: it does not implement style_layers()")
+
+    def style_channels(self, ws: torch.Tensor) -> list[torch.Tensor]:
+        """W+ [N, num_ws, w_dim] → the style vectors [N, C_i] of :meth:`style_layers`: what each modulated layer
+        multiplies its weight by per input channel."""
+        raise NotImplementedError(f"{type(self).__name__} does not expose StyleSpace: it does not implement style_channels()")
+
+    def synthesis_from_styles(self, styles: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Style vectors [N, C_i] in :meth:`style_layers` order → images [N, 3, R, R] in [0, 1], noise as in
+        :meth:`synthesis`; ``synthesis_from_styles(style_channels(ws))`` equals ``synthesis(ws)``."""
+        raise NotImplementedError(f"{type(self).__name__} does not expose StyleSpace: it does not implement "
+                                  f"synthesis_from_styles()")

@@ -14,6 +14,7 @@ from latentlab.errors import check_population
 from latentlab.optim import OPTIMIZERS, LatentObjective, RunResult, make_optimizer, run_optimizer
 from latentlab.optim.run import Callback
 from latentlab.runs import run_identity
+from latentlab.spaces import LatentSpace
 
 THUMBNAIL_SIZE = 32
 
@@ -64,7 +65,7 @@ def _thumbnail(images: torch.Tensor) -> torch.Tensor:
 
 
 def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = None, *, optimizer: str = "cma",
-           generations: int = 30, population: int = 32, space: str | None = None, classes=None, seed: int = 0,
+           generations: int = 30, population: int = 32, space: str | LatentSpace | None = None, classes=None, seed: int = 0,
            clip: str = "shapes-clip", templates: str | Sequence[str] = "none", negatives: Sequence[str] | None = None,
            options: dict | None = None, state_path: str | Path | None = None, restart: bool = False,
            patience: int | None = None, callbacks: Sequence[Callback] = (), chunk_size: int = 64,
@@ -73,7 +74,9 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
 
     ``optimizer`` is one of 'cma', 'ga', 'de', 'adam', 'cma+adam' with its ``options``. For a
     class-conditional generator the search space defaults to z plus class logits ('z+class'),
-    so the prompt may choose the class; pass ``classes=`` and ``space='z'`` to fix it.
+    so the prompt may choose the class; pass ``classes=`` and ``space='z'`` to fix it. ``space`` may
+    be any space the generator offers ('w', 'w+' and 'stylespace' for style-based generators) or a
+    :class:`~latentlab.spaces.LatentSpace` built on it.
     ``state_path`` makes the run resumable: run again with the same settings to continue; a saved
     run with any other setting is refused (:class:`~latentlab.errors.RunMismatchError`) unless
     ``restart=True``. Ctrl-C returns the best so far. Reproducible from ``seed``.
@@ -97,13 +100,13 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
     objective = LatentObjective(generator, assessor, space=space, classes=classes, chunk_size=chunk_size)
     search = make_optimizer(optimizer, objective.dim, check_population(population), seed=seed, **(options or {}))
     identity = None if state_path is None else run_identity(  # digests of the weights: only for a saved run
-        method="evolve", prompt=prompt, assessor=assessor, generator=generator, space=space, classes=classes)
+        method="evolve", prompt=prompt, assessor=assessor, generator=generator, space=objective.space.identity(),
+        classes=classes)
 
     def record_thumbnail(generation: int, x: torch.Tensor, fitness: torch.Tensor, result: RunResult) -> None:
         best = int(fitness.argmax())  # the objective kept the images it scored: no second generator pass
         result.thumbnails.append(_thumbnail(objective.last_images[best:best + 1]))
 
-    torch.manual_seed(seed)
     run = run_optimizer(search, objective, generations, callbacks=[record_thumbnail, *callbacks], patience=patience,
                         state_path=state_path, identity=identity, restart=restart, progress=progress)
     with torch.no_grad():

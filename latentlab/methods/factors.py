@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from latentlab.errors import check_positive_int
-from latentlab.methods.directions import Direction
+from latentlab.spaces import Direction
 from latentlab.methods.trajectories import Trajectories, estimate_trajectories
 from latentlab.methods.transforms import get_transformation
 
@@ -41,12 +41,13 @@ class ContinuousFactor:
     values: torch.Tensor  # [K] g_θ at the knots, in the transformation's units
     history: list[float] = field(default_factory=list)
     info: dict = field(default_factory=dict)
+    space: str = "z"  # the space u lives in
 
     @property
     def direction(self) -> Direction:
         """u as a projection :class:`Direction`: move(z, t) = z − ⟨z, u⟩u + t·u."""
         return Direction(self.u, f"plumerault {self.factor}", "plumerault", projection=True,
-                         info={"transformation": self.transformation})
+                         info={"transformation": self.transformation}, space=self.space)
 
     def g(self, s: torch.Tensor) -> torch.Tensor:
         """Factor change g_θ(s) relative to coordinate 0, for coordinates s along u."""
@@ -89,12 +90,13 @@ class ContinuousFactor:
 
     def to_json(self) -> dict:
         return {"transformation": self.transformation, "factor": self.factor, "u": self.u.tolist(),
-                "knots": self.knots.tolist(), "values": self.values.tolist(), "history": self.history, "info": self.info}
+                "knots": self.knots.tolist(), "values": self.values.tolist(), "history": self.history, "info": self.info,
+                "space": self.space}
 
     @classmethod
     def from_json(cls, d: dict) -> ContinuousFactor:
         return cls(d["transformation"], d["factor"], torch.tensor(d["u"]), torch.tensor(d["knots"]), torch.tensor(d["values"]),
-                   d.get("history", []), d.get("info", {}))
+                   d.get("history", []), d.get("info", {}), d.get("space", "z"))
 
 
 def fit_factor(trajectories: Trajectories, *, knots: int = 17, span: float = 4.0, steps: int = 300, refine_steps: int = 300,
@@ -128,7 +130,9 @@ def fit_factor(trajectories: Trajectories, *, knots: int = 17, span: float = 4.0
     w = (dt[train, None] * diff).sum(dim=0) / (dt[train] ** 2).sum()
     u0 = w / w.norm().clamp(min=1e-12)
     spread = (diff @ u0).abs().mean() / dt[train].abs().mean().clamp(min=1e-12)  # latent units per unit of t
-    grid = torch.linspace(-span, span, knots)
+    # the knots span [−span, span] (where ⟨z, u⟩ ~ N(0, 1) lives in Z), widened to cover the data in other spaces
+    reach = 1.1 * float(torch.cat([z0 @ u0, z @ u0]).abs().quantile(0.99))
+    grid = torch.linspace(-max(span, reach), max(span, reach), knots)
     if float(spread) < 1e-6:
         raise ValueError(f"the trajectories barely move the latent (mean step {float(spread):.3g} per unit of t); "
                          "the transformation has no direction to fit here — estimate trajectories with larger δt or more iterations")
@@ -166,7 +170,7 @@ def fit_factor(trajectories: Trajectories, *, knots: int = 17, span: float = 4.0
     bar.close()
     factor = get_transformation(trajectories.transformation).factor
     info = {"validation_mse": best_val, "records": int(dt.numel()), "refined": bool((best_u - u0).norm() > 1e-6)}
-    return ContinuousFactor(trajectories.transformation, factor, best_u, grid, best_values, history, info)
+    return ContinuousFactor(trajectories.transformation, factor, best_u, grid, best_values, history, info, trajectories.space)
 
 
 def continuous_factor(generator, transformation: str, *, fit: dict | None = None, **trajectory_options) -> ContinuousFactor:

@@ -15,9 +15,9 @@ from tqdm.auto import tqdm
 
 from latentlab.assessors.base import Assessor
 from latentlab.errors import check_positive_int
-from latentlab.latents import seeded_generator, truncated_normal
-from latentlab.methods.directions import Direction, check_t_values
+from latentlab.latents import seeded_generator
 from latentlab.methods.validation import Sweep, sweep_direction
+from latentlab.spaces import Direction, LatentSpace, check_t_values, resolve_space
 
 DEFAULT_ALPHAS = (-0.2, -0.1, 0.0, 0.1, 0.2)  # the paper's test set α values
 
@@ -31,6 +31,7 @@ class GANalyzeResult:
     alpha_range: tuple[float, float]
     rescale: bool = False
     history: list[float] = field(default_factory=list)
+    space: str = "z"  # the space θ lives in
 
     @property
     def class_dependent(self) -> bool:
@@ -47,7 +48,7 @@ class GANalyzeResult:
         else:
             vector, name = self.theta, f"ganalyze {self.assessor}"
         return Direction(vector, name, "ganalyze", keep_norm=self.rescale,
-                         info={"assessor": self.assessor, "alpha_range": list(self.alpha_range)})
+                         info={"assessor": self.assessor, "alpha_range": list(self.alpha_range)}, space=self.space)
 
     def transform(self, z: torch.Tensor, alpha: float | torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         """T(z, α) = z + α θ_(y) [N, D], rescaled to ‖z‖ when ``rescale``."""
@@ -60,11 +61,13 @@ class GANalyzeResult:
                           alphas: Sequence[float] = DEFAULT_ALPHAS, seed: int = 0, truncation: float | None = 2.0) -> torch.Tensor:
         """Rows of images over α [n, A, 3, H, W]: how each seed image changes as the score moves."""
         alphas = check_t_values(alphas, "α")
+        space = resolve_space(self.space, generator)
         if z is None:
-            z = generator.sample_latents(check_positive_int("n", n), seed=seed, truncation=truncation)
-        if generator.conditional and y is None:
+            z, drawn = space.draw(check_positive_int("n", n), seed=seed, truncation=space.sampling_truncation(truncation))
+            y = drawn if y is None else y
+        elif y is None and generator.conditional and not space.class_in_coordinates:
             y = generator.sample_classes(z.shape[0], seed)
-        rows = [generator(self.transform(z, float(a), y), y).clamp(0, 1) for a in alphas]
+        rows = [space.render_with(self.transform(z, float(a), y), y).clamp(0, 1) for a in alphas]
         return torch.stack(rows, dim=1)
 
     def visual_definition_grid(self, generator, **kwargs) -> torch.Tensor:
@@ -79,8 +82,9 @@ class GANalyzeResult:
         """Scores of ``n`` held-out latents at each α for every assessor (validation and emerging factors)."""
         if self.class_dependent:
             raise ValueError("sweep a class-dependent θ per class: result.direction(y) with sweep_direction(..., classes=y)")
-        return sweep_direction(generator, self.direction(), assessors, alphas, n=n, seed=seed, truncation=2.0,
-                               classes=classes, progress=progress)
+        space = resolve_space(self.space, generator)
+        return sweep_direction(generator, self.direction(), assessors, alphas, n=n, seed=seed,
+                               truncation=space.sampling_truncation(2.0), classes=classes, progress=progress)
 
     def validation(self, generator, assessor: Assessor, **kwargs) -> Sweep:
         """Mean assessor score vs α with its slope and 95% CI (seed 000 Fig. 3-2A): ``.fit()``, ``.plot()``."""
@@ -88,11 +92,12 @@ class GANalyzeResult:
 
     def to_json(self) -> dict:
         return {"theta": self.theta.tolist(), "assessor": self.assessor, "alpha_range": list(self.alpha_range),
-                "rescale": self.rescale, "history": self.history}
+                "rescale": self.rescale, "history": self.history, "space": self.space}
 
     @classmethod
     def from_json(cls, d: dict) -> GANalyzeResult:
-        return cls(torch.tensor(d["theta"]), d["assessor"], tuple(d["alpha_range"]), d["rescale"], d.get("history", []))
+        return cls(torch.tensor(d["theta"]), d["assessor"], tuple(d["alpha_range"]), d["rescale"], d.get("history", []),
+                   d.get("space", "z"))
 
 
 def _theta_for(theta: torch.Tensor, y: torch.Tensor | None, n: int) -> torch.Tensor:
@@ -114,14 +119,16 @@ def _move(z: torch.Tensor, alpha: torch.Tensor, theta: torch.Tensor, rescale: bo
 
 def ganalyze(generator, assessor: Assessor, *, steps: int = 300, batch_size: int = 8, lr: float = 0.05,
              alpha_range: tuple[float, float] = (-0.5, 0.5), class_dependent: bool = False, rescale: bool = False,
-             samples: int | None = None, truncation: float = 2.0, classes=None, init_scale: float = 0.1, seed: int = 0,
-             progress: bool = True) -> GANalyzeResult:
+             samples: int | None = None, truncation: float = 2.0, classes=None, init_scale: float = 0.1,
+             space: str | LatentSpace = "z", seed: int = 0, progress: bool = True) -> GANalyzeResult:
     """Learn θ so that A(G(z + αθ, y)) ≈ A(G(z, y)) + α for any differentiable ``assessor``.
 
     As in the paper, a training set of ``samples`` triples (z, y, α) is drawn first (default:
     one per training example, steps × batch_size) and A(G(z, y)) is scored once, in large
     batches. ``class_dependent`` learns θ_y [C, D] (conditional generators); ``classes`` fixes
-    the training classes (default: uniformly random). Reproducible from ``seed``.
+    the training classes (default: uniformly random). ``space`` is where θ lives: Z (latents
+    truncated to ±``truncation``), or W, W+, StyleSpace of a style-based generator (there
+    truncation pulls towards w̄, so a ``truncation`` above 1 means none). Reproducible from ``seed``.
     """
     steps, batch_size = check_positive_int("steps", steps), check_positive_int("batch_size", batch_size)
     samples = steps * batch_size if samples is None else check_positive_int("samples", samples)
@@ -130,20 +137,19 @@ def ganalyze(generator, assessor: Assessor, *, steps: int = 300, batch_size: int
         raise ValueError(f"alpha_range is empty: need low < high, got {tuple(alpha_range)!r}")
     if not isinstance(assessor, Assessor):
         raise ValueError(f"assessor must be a latentlab Assessor, got {type(assessor).__name__}")
-    if class_dependent and not generator.conditional:
-        raise ValueError("class_dependent=True needs a class-conditional generator")
-    device, dim = generator.device, generator.latent_dim
+    space = resolve_space(space, generator)
+    if class_dependent and (not generator.conditional or space.class_in_coordinates):
+        raise ValueError("class_dependent=True needs a class-conditional generator searched in a space that leaves the "
+                         f"class open (Z); {space.describe()} carries the class in its vectors")
+    device, dim = generator.device, space.dim
     gen = seeded_generator(seed)
 
-    # the training set: z [S, D] truncated to ±2, y [S], α [S, 1] and the targets A(G(z, y)) + α [S]
-    z_all = truncated_normal(samples, dim, truncation, generator=gen).to(device)
-    y_all = None
-    if generator.conditional:
-        y_all = (generator.classes(classes, samples) if classes is not None
-                 else torch.randint(len(generator.class_names), (samples,), generator=gen).to(device))
+    # the training set: z [S, D] truncated to ±2 (in Z), y [S], α [S, 1] and the targets A(G(z, y)) + α [S]
+    z_all, y_all = space.draw(samples, seed=seed, truncation=space.sampling_truncation(truncation), classes=classes)
+    z_all = z_all.to(device)
     alpha_all = (lo + (hi - lo) * torch.rand(samples, 1, generator=gen)).to(device)
     with torch.no_grad():
-        base = torch.cat([assessor(generator(z_all[i:i + 100], None if y_all is None else y_all[i:i + 100]).clamp(0, 1))
+        base = torch.cat([assessor(space.render_with(z_all[i:i + 100], None if y_all is None else y_all[i:i + 100]).clamp(0, 1))
                           for i in range(0, samples, 100)])
     target_all = base.float() + alpha_all[:, 0]
 
@@ -155,7 +161,7 @@ def ganalyze(generator, assessor: Assessor, *, steps: int = 300, batch_size: int
     for step in tqdm(range(steps), desc=f"ganalyze {assessor.name}", disable=not progress, leave=False):
         idx = order[(step * batch_size + torch.arange(batch_size)) % samples].to(device)  # [B] epochs over the set
         z, alpha, y = z_all[idx], alpha_all[idx], None if y_all is None else y_all[idx]
-        scores = assessor(generator(_move(z, alpha, _theta_for(theta, y, batch_size), rescale), y).clamp(0, 1))
+        scores = assessor(space.render_with(_move(z, alpha, _theta_for(theta, y, batch_size), rescale), y).clamp(0, 1))
         if not scores.requires_grad:
             raise ValueError(f"assessor {assessor.name!r} returned scores without a gradient; GANalyze needs a "
                              "differentiable assessor (e.g. ObjectSize, Brightness, ProbeFactor, CLIPAssessor)")
@@ -164,4 +170,4 @@ def ganalyze(generator, assessor: Assessor, *, steps: int = 300, batch_size: int
         loss.backward(inputs=[theta])  # θ only: generator and assessor weights get no gradients
         opt.step()
         history.append(float(loss.detach()))
-    return GANalyzeResult(theta.detach().cpu(), assessor.name, (lo, hi), rescale, history)
+    return GANalyzeResult(theta.detach().cpu(), assessor.name, (lo, hi), rescale, history, space.name)

@@ -18,13 +18,12 @@ from latentlab.assessors.base import check_mask
 from latentlab.assessors.consistency import Distance, OutsideConsistency
 from latentlab.data import SHAPES
 from latentlab.errors import check_population
-from latentlab.generators.region import RegionEdit, RegionGenerator, StyleRegionGenerator
 from latentlab.optim import OPTIMIZERS, LatentObjective, RunResult, make_optimizer, run_optimizer
 from latentlab.optim.run import Callback
 from latentlab.runs import run_identity
+from latentlab.spaces import CLASS_LOGIT, LatentSpace, RegionEdit, RegionSpace, resolve_space
 
-SPACES = ("z", "z+class", "w", "w+")
-CLASS_LOGIT = 4.0  # the starting class as logits: softmax(4 · one-hot) puts 0.93 on it for 5 classes
+__all__ = ["CLASS_LOGIT", "PaintResult", "RegionEdit", "paint_by_word"]
 
 
 @dataclass
@@ -78,13 +77,6 @@ def _check_text(text) -> str:
     return text.strip()
 
 
-def _start(generator, z0: torch.Tensor, y0: torch.Tensor | None, space: str) -> torch.Tensor:
-    """The search's starting point: z0, plus the starting class as logits in 'z+class'."""
-    if space == "z":
-        return z0[0].cpu()
-    return torch.cat([z0[0], CLASS_LOGIT * y0[0]]).cpu()
-
-
 def _optimizer_options(name: str, options: dict | None, sigma: float) -> dict:
     defaults = {"cma": {"sigma": sigma}, "cma+adam": {"sigma": sigma}, "adam": {"spread": 0.3, "lr": 0.05},
                 "ga": {}, "de": {}}[name]
@@ -93,7 +85,7 @@ def _optimizer_options(name: str, options: dict | None, sigma: float) -> dict:
 
 def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: str, *, classes=None,
                   edits: Sequence[RegionEdit] = (), layer: str | None = None, split: bool = True, optimizer: str = "cma",
-                  generations: int = 30, population: int = 16, space: str = "z", sigma: float = 0.7,
+                  generations: int = 30, population: int = 16, space: str | LatentSpace = "z", sigma: float = 0.7,
                   lambda_img: float = 5.0, perceptual: str | Distance | None = "auto", clip: str = "shapes-clip",
                   mask_mode: str = "multiply", templates: str | Sequence[str] = "none", seed: int = 0,
                   options: dict | None = None, state_path: str | Path | None = None, restart: bool = False,
@@ -103,7 +95,9 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
     ``split=True`` searches the spatially split generator G_{z,m} cut after ``layer`` (only the
     region gets new latents; ``layer=None`` takes the generator's ``edit_layer``, e.g. ``block1`` of
     shapes-biggan, ``b8`` of shapes-stylegan); ``split=False`` searches the whole latent, the ablation of seed 000
-    Fig. 4-2. ``space='z+class'`` lets the region change class too. ``edits`` are earlier
+    Fig. 4-2. ``space`` is the base space searched inside the region: 'z' (the class stays), 'z+class'
+    (the region may change class), 'w' or 'w+' (a style-based generator's styles), or a
+    :class:`~latentlab.spaces.LatentSpace` of the generator. ``edits`` are earlier
     accepted edits (``result.edits``) so edits build on each other. ``lambda_img`` weighs the
     consistency outside the mask (L2 + ``perceptual``: 'lpips', 'lpips-vgg', 'probe', 'none', a
     callable, or 'auto': LPIPS, except for Shapes-world images when its weights are not cached). Ctrl-C returns the best edit so far; ``state_path`` resumes the same edit (any other
@@ -115,29 +109,21 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
     text = _check_text(text)
     if optimizer not in OPTIMIZERS:
         make_optimizer(optimizer, 1, 1)  # raises with close matches
-    if space not in SPACES:
-        raise ValueError(f"space must be one of {list(SPACES)}, got {space!r}")
     if isinstance(lambda_img, bool) or not (isinstance(lambda_img, (int, float)) and math.isfinite(lambda_img) and lambda_img >= 0):
         raise ValueError(f"lambda_img must be a finite number >= 0 (the weight of the consistency outside the mask, "
                          f"e.g. 5), got {lambda_img!r}")
     population = check_population(population)
     if isinstance(generator, str):
         generator = load_generator(generator)
-    layer = layer or getattr(generator, "edit_layer", None) or generator.spatial_layers()[0]
-    if space == "z+class" and not generator.conditional:
-        raise ValueError("space='z+class' needs a class-conditional generator")
-    styles = space in ("w", "w+")
-    if styles and not hasattr(generator, "synthesize_edits_wplus"):
-        raise ValueError(f"space={space!r} needs a style-based generator; {type(generator).__name__} has only z")
     if not split and edits:
         raise ValueError("earlier edits live in the split generator; use split=True to build on them")
     mask = check_mask(mask, (generator.resolution, generator.resolution))
     if mask.shape[0] != 1:
         raise ValueError(f"give one mask [H, W] for the edit, got {mask.shape[0]}")
 
-    # G_{z,m}: the region generator (its current image includes the accepted edits)
-    region = RegionGenerator(generator, latents, classes, mask, layer, edits)
-    search_space = region if split else generator
+    # the base space, its class fixed at the image's own unless the space searches it; G_{z,m} over it
+    region = RegionSpace.for_image(generator, space, latents, classes, mask, layer, edits)
+    base = region.base
     with torch.no_grad():
         before = region.current()  # [1, 3, R, R]
 
@@ -146,46 +132,30 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
     shapes_world = tuple(generator.class_names) == SHAPES and generator.resolution == 64
     consistency = OutsideConsistency(before, mask, perceptual=perceptual, shapes_world=shapes_world).to(generator.device)
     fitness = inside + float(lambda_img) * consistency if lambda_img else inside
-    fixed = None if space == "z+class" or not generator.conditional else region.y0
-    if styles and split:
-        search_space = StyleRegionGenerator(region)
-    objective = LatentObjective(search_space, fitness, space=space, classes=fixed)
-    if styles:  # the image's own styles in the objective's standardised coordinates
-        with torch.no_grad():
-            ws0 = generator.to_wplus(region.z0, region.y0)
-        x0 = ((ws0[:, 0] if space == "w" else ws0) - objective.w_mean) / objective.w_std
-        x0 = x0.reshape(-1).cpu()
-    else:
-        x0 = _start(generator, region.z0, region.y0, space)
+    objective = LatentObjective(generator, fitness, space=region if split else base)
+    with torch.no_grad():
+        x0 = objective.from_space(region.start()[None])[0].cpu()  # the image's own latents, in search units
     search = make_optimizer(optimizer, objective.dim, population, seed=seed, x0=x0,
                             **_optimizer_options(optimizer, options, sigma))
     identity = None if state_path is None else run_identity(  # digests of the weights: only for a saved run
         method="paint_by_word", text=text, generator=generator, latents=latents, classes=classes, mask=mask,
-        edits=list(edits), layer=layer, split=split, space=space, fitness=fitness)
-    torch.manual_seed(seed)
+        edits=list(edits), layer=region.layer, split=split, space=base.identity(), fitness=fitness)
     run = run_optimizer(search, objective, generations, callbacks=callbacks, patience=patience, state_path=state_path,
                         identity=identity, restart=restart, progress=progress)
 
     # the best edit, scored before and after
     with torch.no_grad():
-        if styles:
-            found = objective.styles(run.best_x[None])  # [1, num_ws, w_dim]
-            z, y = found, None
-            image = objective.images(run.best_x[None])
-        else:
-            z, y = objective.decode(run.best_x[None])
-            image = search_space(z, y)
+        found = objective.to_space(run.best_x[None])  # [1, D] in the base space
+        image = objective.space.render(found)
+        edit = region.edit(found[0], text)
         outside_clip = CLIPAssessor(text, inside.clip, mask=1 - mask, mask_mode=mask_mode, templates=templates)
         pair = torch.cat([before, image])
         inside_scores, outside_scores = inside(pair), outside_clip(pair)
         change = consistency.distances(image)
     scores = {"inside_before": float(inside_scores[0]), "inside_after": float(inside_scores[1]),
               "outside_before": float(outside_scores[0]), "outside_after": float(outside_scores[1])}
-    y_vec = None if y is None else y[0].detach().cpu()
-    if styles:
-        new_edits = [*edits, RegionEdit(None, None, mask[0, 0].cpu(), text, styles=z[0].detach().cpu())] if split else []
-    else:
-        new_edits = [*edits, RegionEdit(z[0].detach().cpu(), y_vec, mask[0, 0].cpu(), text)] if split else []
-    return PaintResult(text, mask[0, 0].cpu(), before[0].cpu(), image[0].cpu(), z[0].detach().cpu(), y_vec, scores,
+    latents_found = edit.styles if edit.styles is not None else edit.z
+    new_edits = [*edits, edit] if split else []
+    return PaintResult(text, mask[0, 0].cpu(), before[0].cpu(), image[0].cpu(), latents_found, edit.y, scores,
                        {k: float(v[0]) for k, v in change.items()}, new_edits, run, split, optimizer, consistency.perceptual_name)
 

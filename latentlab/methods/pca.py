@@ -1,6 +1,9 @@
 """PCA directions, GANSpace-style (Härkönen et al. 2020): principal axes of latents or of a layer's features.
 
-In latent space the principal axes of sampled (or inverted) latents are the directions.
+In latent space the principal axes of sampled (or inverted) latents are the directions; in W
+of a style-based generator (``space="w"``) they are GANSpace's components, which it applies to
+a range of W+ layers (``layers="coarse"``, ``[0, 1, 2]``): such a direction moves only those
+layers in a W+ space.
 In feature space, PCA of the flattened activations f(z) [N, F] gives components V; each
 sample's coordinates x = (f(z) − μ)V are regressed onto its latent, z ≈ xU, and the rows of
 U (normalised) are latent directions whose moves follow the feature-space components.
@@ -12,7 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from latentlab.errors import check_positive_int
-from latentlab.methods.directions import Direction
+from latentlab.spaces import Direction, LatentSpace, resolve_space
 
 
 def principal_axes(x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -30,19 +33,29 @@ def principal_axes(x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor,
 
 @torch.no_grad()
 def pca_directions(generator, *, layer: str | None = None, k: int = 10, n_samples: int = 2000, latents: torch.Tensor | None = None,
-                   classes=None, seed: int = 0, truncation: float | None = None, batch_size: int = 200,
-                   progress: bool = False) -> list[Direction]:
-    """The top ``k`` PCA directions (unit, [D] each) of latents (``layer=None``) or of ``layer``'s features.
+                   classes=None, seed: int = 0, truncation: float | None = None, space: str | LatentSpace = "z",
+                   layers=None, batch_size: int = 200, progress: bool = False) -> list[Direction]:
+    """The top ``k`` PCA directions (unit, [D] each) of vectors of ``space`` (``layer=None``) or of ``layer``'s features.
 
-    ``latents`` [N, D] replaces the prior samples (e.g. inverted or mapped latents, where PCA
-    of an isotropic prior would find nothing). Each direction's ``info`` holds its component
+    ``space`` is Z by default, or any space the generator offers ('w' for GANSpace); ``layers``
+    names the W+ layers a W direction is meant for (indices, a slice, or 'coarse' / 'middle' /
+    'fine'). ``latents`` [N, D] replaces the prior samples (e.g. inverted or mapped latents, where
+    PCA of an isotropic prior would find nothing). Each direction's ``info`` holds its component
     index and explained-variance ratio.
     """
-    z = generator.sample_latents(check_positive_int("n_samples", n_samples), seed=seed, truncation=truncation) if latents is None else latents.to(generator.device).float()
     if layer is None:
-        _, components, ratio = principal_axes(z, k)
-        return [Direction(c, f"pca{i}", "pca", info={"component": i, "explained_variance": round(float(r), 5), "space": "latent"})
+        pooled = resolve_space(space, generator, classes=classes)
+        wplus = None if layers is None else tuple(pooled.layer_indices(layers))
+        if latents is None:
+            x, _ = pooled.draw(check_positive_int("n_samples", n_samples), seed=seed,
+                               truncation=pooled.sampling_truncation(truncation))
+        else:
+            x = pooled.check(latents)
+        _, components, ratio = principal_axes(x, k)
+        return [Direction(c, f"pca{i}", "pca", info={"component": i, "explained_variance": round(float(r), 5)},
+                          space=pooled.name, layers=wplus)
                 for i, (c, r) in enumerate(zip(components, ratio))]
+    z = generator.sample_latents(check_positive_int("n_samples", n_samples), seed=seed, truncation=truncation) if latents is None else latents.to(generator.device).float()
     split = generator.split(layer)  # raises with the valid layer names
     y = None
     if generator.conditional:
@@ -55,5 +68,6 @@ def pca_directions(generator, *, layer: str | None = None, k: int = 10, n_sample
     design = torch.cat([coords, torch.ones(coords.shape[0], 1)], dim=1).double()
     solution = torch.linalg.lstsq(design, z.cpu().double()).solution[:-1].float()  # [k, D]
     return [Direction(u / u.norm().clamp(min=1e-12), f"pca{i}", "pca",
-                      info={"component": i, "explained_variance": round(float(r), 5), "space": layer})
+                      info={"component": i, "explained_variance": round(float(r), 5), "features": layer})
             for i, (u, r) in enumerate(zip(solution, ratio))]
+

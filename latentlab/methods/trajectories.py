@@ -15,9 +15,9 @@ import torch
 from tqdm.auto import tqdm
 
 from latentlab.errors import check_positive_int
-from latentlab.latents import project_to_ball
 from latentlab.methods.invert import invert
 from latentlab.methods.transforms import Transformation, get_transformation
+from latentlab.spaces import LatentSpace, resolve_space
 
 
 @dataclass
@@ -33,6 +33,7 @@ class Trajectories:
     trajectory: torch.Tensor  # [M] long: which trajectory each record belongs to
     kept: torch.Tensor  # [M] bool: loss below the threshold Θ
     threshold: float
+    space: str = "z"  # the space the latents live in
 
     def __len__(self) -> int:
         return int(self.kept.sum())
@@ -46,14 +47,17 @@ class Trajectories:
 def estimate_trajectories(generator, transformation: str | Transformation, *, n: int = 64, t_max: float = 0.25,
                           steps: int = 10, iterations: int = 30, sigma: float = 3.0, lr: float = 0.1, optimizer: str = "isotropic", classes=None,
                           both_signs: bool = True, threshold: float | None = None, outlier_fraction: float = 0.1,
-                          batch_size: int = 64, seed: int = 0, progress: bool = True) -> Trajectories:
+                          batch_size: int = 64, space: str | LatentSpace = "z", seed: int = 0,
+                          progress: bool = True) -> Trajectories:
     """Algorithm 1: ``n`` trajectories of ``steps`` records each, δt_k = k·t_max/steps.
 
     ``both_signs`` walks every other trajectory towards −t_max so both directions of the
     factor are seen. ``threshold`` Θ is absolute; when None it is the (1 − outlier_fraction)
     quantile of all reconstruction errors. ``iterations`` Adam steps solve each eq. 4.9; the
     default "isotropic" Adam moves latents only along directions that change the image, so
-    z_δt − z_0 carries the factor rather than per-coordinate optimiser drift.
+    z_δt − z_0 carries the factor rather than per-coordinate optimiser drift. ``space`` is where
+    the trajectories walk: Z by default, or W / W+ / StyleSpace of a style-based generator (its
+    vectors carry the class, so ``classes`` then only choose the starts' classes).
     """
     transform = get_transformation(transformation)
     n, steps, iterations = check_positive_int("n", n), check_positive_int("steps", steps), check_positive_int("iterations", iterations)
@@ -61,11 +65,17 @@ def estimate_trajectories(generator, transformation: str | Transformation, *, n:
         raise ValueError(f"t_max {t_max!r} is out of range for {transform.name}: expected 0 < t_max < {transform.high:g} ({transform.unit})")
     if not 0 <= outlier_fraction < 1:
         raise ValueError(f"outlier_fraction must lie in [0, 1), got {outlier_fraction!r}")
-    # z_0 ~ N(0, I), projected into the ball of eq. 4.2 so that z_δt − z_0 holds no projection shrinkage
-    z_start = project_to_ball(generator.sample_latents(n, seed=seed))  # [n, D]
+    walked = resolve_space(space, generator)
+    # z_0 from the prior, projected into the space's valid set (the ball of eq. 4.2 in Z) so that z_δt − z_0 holds
+    # no projection shrinkage
     y_all = None
     if generator.conditional:
         y_all = generator.sample_classes(n, seed) if classes is None else generator.classes(classes, n)
+    if walked.class_in_coordinates:
+        z_start = walked.project(walked.encode(generator.sample_latents(n, seed=seed), y_all))  # [n, D]
+        y_all = None  # the vectors carry their class
+    else:
+        z_start = walked.project(walked.sample(n, seed=seed))
     signs = torch.ones(n, device=z_start.device)
     if both_signs:
         signs[1::2] = -1.0
@@ -76,13 +86,13 @@ def estimate_trajectories(generator, transformation: str | Transformation, *, n:
         z0, sign = z_start[i:i + batch_size], signs[i:i + batch_size]
         y = None if y_all is None else y_all[i:i + batch_size]
         with torch.no_grad():
-            image0 = generator(z0, y).clamp(0, 1)  # I_0 = G(z_0) [B, 3, H, W]
+            image0 = (walked if y is None else walked.with_classes(y)).render(z0).clamp(0, 1)  # I_0 = G(z_0) [B, 3, H, W]
         z = z0
         for k in range(1, steps + 1):
             dt = sign * (k * t_max / steps)  # [B]
             target, valid = transform(image0, dt)
             found = invert(generator, target, valid=valid, classes=y, z_init=z, steps=iterations, lr=lr, sigma=sigma,
-                           optimizer=optimizer, seed=seed + k)
+                           optimizer=optimizer, space=walked, seed=seed + k)
             z = found.z  # warm start of the next, slightly larger transformation (eq. 4.9)
             records.append((z0, z, dt, found.loss, torch.arange(i, i + z0.shape[0]), y))
             bar.update(1)
@@ -91,4 +101,4 @@ def estimate_trajectories(generator, transformation: str | Transformation, *, n:
     ys = None if y_all is None else torch.cat([r[5] for r in records]).cpu()
     theta = float(torch.quantile(losses, 1 - outlier_fraction)) if threshold is None else float(threshold)
     kept = losses <= theta
-    return Trajectories(transform.name, z0s, zs, dts, losses, ys, index, kept, theta)
+    return Trajectories(transform.name, z0s, zs, dts, losses, ys, index, kept, theta, walked.name)

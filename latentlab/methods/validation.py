@@ -14,7 +14,7 @@ import torch
 from tqdm.auto import tqdm
 
 from latentlab.assessors.base import Assessor
-from latentlab.methods.directions import Direction, check_t_values
+from latentlab.spaces import Direction, LatentSpace, check_t_values, resolve_space
 
 
 @dataclass
@@ -93,25 +93,27 @@ class Sweep:
 @torch.no_grad()
 def sweep_direction(generator, direction: Direction, assessors: Assessor | Mapping[str, Assessor],
                     alphas: Sequence[float] | torch.Tensor, *, n: int = 200, seed: int = 0, truncation: float | None = None,
-                    classes=None, batch_size: int = 100, progress: bool = False) -> dict[str, Sweep]:
+                    classes=None, space: str | LatentSpace | None = None, batch_size: int = 100,
+                    progress: bool = False) -> dict[str, Sweep]:
     """Score ``n`` seeded latents moved along ``direction`` to every α, with every assessor.
 
-    Images are made once per (latent, α) and shared by the assessors; returns name → Sweep.
+    The latents are drawn in ``space`` (default: the direction's own; a W direction also sweeps
+    in ``"w+"`` over its layers). Images are made once per (latent, α) and shared by the
+    assessors; returns name → Sweep.
     """
     if isinstance(assessors, Assessor):
         assessors = {assessors.name: assessors}
     if not assessors:
         raise ValueError("pass at least one assessor")
     alphas = check_t_values(alphas, "α")
-    z = generator.sample_latents(n, seed=seed, truncation=truncation)
-    y = None
-    if generator.conditional:
-        y = generator.sample_classes(n, seed) if classes is None else generator.classes(classes, n)
+    swept = resolve_space(direction.space if space is None else space, generator)
+    direction = swept.adopt(direction)
+    z, y = swept.draw(n, seed=seed, truncation=truncation, classes=classes)
     scores = {name: torch.empty(n, len(alphas)) for name in assessors}
     for j, alpha in enumerate(tqdm(alphas.tolist(), desc="sweep", disable=not progress, leave=False)):
         moved = direction.move(z, alpha)
         for i in range(0, n, batch_size):
-            images = generator(moved[i:i + batch_size], None if y is None else y[i:i + batch_size]).clamp(0, 1)
+            images = swept.render_with(moved[i:i + batch_size], None if y is None else y[i:i + batch_size]).clamp(0, 1)
             for name, assessor in assessors.items():
                 scores[name][i:i + batch_size, j] = assessor(images).float().cpu()
     return {name: Sweep(name, alphas.clone(), s) for name, s in scores.items()}

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
+from latentlab.assessors.probe_reader import as_reader
 from latentlab.assessors.properties import grayscale
 from latentlab.data.colours import hue_distance
 from latentlab.errors import unknown_name_error
-from latentlab.methods.directions import Direction, check_t_values
+from latentlab.spaces.direction import Direction, check_t_values
 
 CONTROL_FACTORS = ("x", "y", "scale", "brightness", "hue")
 CIRCULAR = ("hue",)
@@ -27,7 +28,8 @@ CIRCULAR = ("hue",)
 
 @dataclass
 class ControlReadout:
-    """Factor readings [N, T] of N latents at T values of t, and the probe's class [N, T]."""
+    """A sweep's factor readings [N, T] of N latents at T values of t, and the probe's class [N, T] (read by the one
+    :class:`~latentlab.assessors.probe_reader.ProbeReader`)."""
 
     ts: torch.Tensor  # [T]
     factors: dict[str, torch.Tensor]  # name -> [N, T]
@@ -35,9 +37,13 @@ class ControlReadout:
 
 
 @torch.no_grad()
-def read_along(generator, direction: Direction, ts: Sequence[float] | torch.Tensor, probe, *, n: int = 200, seed: int = 0,
+def read_along(generator, direction: Direction, ts: Sequence[float] | torch.Tensor, probe=None, *, n: int = 200, seed: int = 0,
                classes=None, truncation: float | None = None, batch_size: int = 100, progress: bool = False) -> ControlReadout:
-    """Move ``n`` seeded latents along ``direction`` to every t and read every factor of the images."""
+    """Move ``n`` seeded latents along ``direction`` to every t and read every factor of the images.
+
+    ``probe``: a ShapesProbe (read on its own device), a :class:`~latentlab.assessors.probe_reader.ProbeReader`,
+    or None for the embedded ``shapes-probe`` (read on the generator's device).
+    """
     ts = check_t_values(ts)
     z = generator.sample_latents(n, seed=seed, truncation=truncation)
     y = None
@@ -45,17 +51,17 @@ def read_along(generator, direction: Direction, ts: Sequence[float] | torch.Tens
         y = generator.sample_classes(n, seed) if classes is None else generator.classes(classes, n)
     out = {name: torch.empty(n, len(ts)) for name in CONTROL_FACTORS}
     shapes = torch.empty(n, len(ts), dtype=torch.long)
-    device = next(probe.parameters()).device
+    reader = as_reader(probe)
     for j, t in enumerate(tqdm(ts.tolist(), desc=f"read {direction.name}", disable=not progress, leave=False)):
         moved = direction.move(z, t)
         for i in range(0, n, batch_size):
             images = generator(moved[i:i + batch_size], None if y is None else y[i:i + batch_size]).clamp(0, 1)
-            reading = probe(images.to(device), with_mask=False)
+            reading = reader.read(images, batch_size=batch_size)
             rows = slice(i, i + images.shape[0])
-            out["x"][rows, j], out["y"][rows, j], out["scale"][rows, j] = reading.x.cpu(), reading.y.cpu(), reading.scale.cpu()
-            out["hue"][rows, j] = reading.hue.cpu()
+            out["x"][rows, j], out["y"][rows, j], out["scale"][rows, j] = reading.x, reading.y, reading.scale
+            out["hue"][rows, j] = reading.hue
             out["brightness"][rows, j] = grayscale(images).mean(dim=(1, 2)).cpu()
-            shapes[rows, j] = reading.shape.cpu()
+            shapes[rows, j] = reading.shape
     return ControlReadout(ts.clone(), out, shapes)
 
 

@@ -2,39 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from scipy.stats import wasserstein_distance
 
+from latentlab.assessors.probe_reader import ProbeReader, ProbeReading, as_reader
 from latentlab.data.colours import hue_distance
 
 FACTORS = ("x", "y", "scale", "hue")
 
 
-@dataclass
-class FactorReadout:
-    """What the probe reads from a batch of images."""
-
-    shape: torch.Tensor
-    x: torch.Tensor
-    y: torch.Tensor
-    scale: torch.Tensor
-    hue: torch.Tensor
+#: What the probe reads from a batch of images (the one reading type; this name is kept for it).
+FactorReadout = ProbeReading
 
 
-@torch.no_grad()
-def read_factors(probe, images: torch.Tensor, batch_size: int = 500) -> FactorReadout:
-    """Run the probe over ``images`` in batches and collect its factor predictions."""
-    parts = []
-    for i in range(0, images.shape[0], batch_size):
-        out = probe(images[i:i + batch_size].to(next(probe.parameters()).device), with_mask=False)
-        parts.append(torch.stack([out.shape.float(), out.x, out.y, out.scale, out.hue], dim=1).cpu())
-    cols = torch.cat(parts).unbind(1)
-    return FactorReadout(cols[0].long(), *cols[1:])
+def read_factors(probe: ProbeReader | torch.nn.Module | None, images: torch.Tensor, batch_size: int = 500) -> ProbeReading:
+    """The probe's factor predictions for ``images``, read in batches, on the CPU.
+
+    ``probe``: a ShapesProbe (read on its own device), a :class:`ProbeReader`, or None for the
+    embedded ``shapes-probe`` (read on the images' device).
+    """
+    return as_reader(probe).read(images, batch_size=batch_size)
 
 
-def class_consistency(readout: FactorReadout, classes: torch.Tensor) -> float:
+def class_consistency(readout: ProbeReading, classes: torch.Tensor) -> float:
     """Fraction of images whose probe-read class equals the class they were generated for."""
     return float((readout.shape == classes.cpu()).float().mean())
 
@@ -44,7 +34,7 @@ def _circular_wasserstein(a: torch.Tensor, b: torch.Tensor, cuts: int = 16) -> f
     return min(wasserstein_distance(((a + c / cuts) % 1.0).numpy(), ((b + c / cuts) % 1.0).numpy()) for c in range(cuts))
 
 
-def factor_spread(generated: FactorReadout, real: FactorReadout) -> dict[str, float]:
+def factor_spread(generated: ProbeReading, real: ProbeReading) -> dict[str, float]:
     """1-D Wasserstein distance between generated and real distributions of x, y, scale and hue.
 
     Distances are in the factors' units (fractions of the image, of the hue circle); a
@@ -55,7 +45,7 @@ def factor_spread(generated: FactorReadout, real: FactorReadout) -> dict[str, fl
     return out
 
 
-def factor_errors(readout: FactorReadout, truth) -> dict[str, float]:
+def factor_errors(readout: ProbeReading, truth) -> dict[str, float]:
     """Mean absolute errors of a readout against true factors (hue on the circle)."""
     return {
         "class_acc": float((readout.shape == truth.shape).float().mean()),

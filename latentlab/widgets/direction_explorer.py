@@ -1,18 +1,24 @@
-"""DirectionExplorer: slide along a latent direction and watch the image and the assessors move.
+"""DirectionExplorer: slide along several latent directions at once and watch the images and the assessors move.
 
-Any :class:`~latentlab.methods.directions.Direction` works: GANalyze's θ (t is α), a continuous
-factor's u (t sets the coordinate), PCA or SeFa components. The view shows the images at the
-current t, the readout of each assessor there, and the direction's "visual definition": a strip
-of the same latents over the whole t range.
+Any :class:`~latentlab.spaces.Direction` works — GANalyze's θ (t is α), a continuous factor's u
+(t sets the coordinate), PCA, SeFa or InterFaceGAN components — in any space the generator
+offers: Z, W, W+ (a W direction with a layer range moves only those layers there) or StyleSpace.
+Each direction gets a slider; the edits add up. The view shows the images at the current edit,
+each assessor's readout there, and the chosen direction's "visual definition": a strip of the
+same latents over the whole t range, the other sliders held where they are. The edit can be
+reset, saved to a JSON file and loaded back.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
+from pathlib import Path
 
 import ipywidgets as widgets
 import torch
-from traitlets import Float, HasTraits, Int, Unicode, link, observe, validate
+from traitlets import Dict, Float, HasTraits, Int, Unicode, link, observe, validate
 
 from latentlab.errors import (
     InvalidInputError,
@@ -24,7 +30,11 @@ from latentlab.errors import (
     check_truncation,
     unknown_name_error,
 )
+from latentlab.files import atomic_write_bytes
+from latentlab.spaces import Direction, LatentSpace, resolve_space, t_grid
 from latentlab.widgets.common import Explorer, LatestValueThrottle, show_image
+
+EDIT_FORMAT = "latentlab-direction-edit/1"
 
 
 def check_t_range(t_range) -> tuple[float, float]:
@@ -38,36 +48,46 @@ def check_t_range(t_range) -> tuple[float, float]:
 
 
 class DirectionState(HasTraits):
-    """Named directions, the chosen one, t within [t_min, t_max], and the seed of the latents."""
+    """Named directions in one space, a value t per direction, the chosen one (for the strip) and the latents' seed.
+
+    Additive directions move by t (t = 0 leaves the latents as they are); a projection direction
+    (a continuous factor) *sets* its coordinate to t, so it acts only once its value has been set.
+    """
 
     direction = Unicode()
-    t = Float(0.0)
+    t = Float(0.0)  # the chosen direction's value
     seed = Int(0)
+    values = Dict()  # direction name -> t
 
-    def __init__(self, generator, directions: Mapping, *, assessors: Mapping | None = None, t_range: tuple[float, float] = (-2.0, 2.0),
-                 rows: int = 4, steps: int = 7, classes=None, truncation: float | None = None, **settings):
-        from latentlab.methods.directions import Direction, t_grid
-
+    def __init__(self, generator, directions: Mapping, *, space: str | LatentSpace | None = None,
+                 assessors: Mapping | None = None, t_range: tuple[float, float] = (-2.0, 2.0), rows: int = 4, steps: int = 7,
+                 classes=None, truncation: float | None = None, **settings):
         if not isinstance(directions, Mapping) or not directions:
             raise ValueError("directions must be a non-empty mapping name -> Direction")
         for name, d in directions.items():
             if not isinstance(d, Direction):
-                raise ValueError(f"direction {name!r} must be a latentlab.methods.Direction, got {type(d).__name__}")
-            if d.dim != generator.latent_dim:
-                raise ValueError(f"direction {name!r} has {d.dim} dimensions but the generator's latent has {generator.latent_dim}")
-        self.generator, self.directions = generator, dict(directions)
+                raise ValueError(f"direction {name!r} must be a latentlab Direction, got {type(d).__name__}")
+        self.generator, self.classes = generator, classes
+        first = next(iter(directions.values()))
+        self.space = resolve_space(first.space if space is None else space, generator, classes=classes)
+        self.directions = {name: self.space.adopt(d) for name, d in directions.items()}  # W directions lift into W+
         self.assessors = dict(assessors or {})
         low, high = check_t_range(t_range)
         steps = check_int("steps", steps, minimum=2, maximum=1000, hint="points of the strip from t_min to t_max")
         self.t_values = t_grid(low, high, steps, "t")
         self.t_min, self.t_max = float(self.t_values[0]), float(self.t_values[-1])
-        self.rows, self.classes, self.truncation = check_count("rows", rows), classes, check_truncation(truncation)
-        self._latents: torch.Tensor | None = None
+        self.rows, self.truncation = check_count("rows", rows), check_truncation(truncation)
+        self.neutral = 0.0 if self.t_min <= 0.0 <= self.t_max else self.t_min
+        self.engaged: set[str] = set()  # projection directions whose value has been set
+        self._latents: tuple[torch.Tensor, LatentSpace] | None = None
         self._strip: torch.Tensor | None = None
         settings.setdefault("direction", next(iter(self.directions)))
-        settings.setdefault("t", 0.0 if self.t_min <= 0.0 <= self.t_max else self.t_min)
-        super().__init__(**settings)
+        t = settings.pop("t", None)
+        super().__init__(values={name: self.neutral for name in self.directions}, **settings)
+        if t is not None:
+            self.t = t
 
+    # --- validation and syncing ------------------------------------------------------------
     @validate("direction")
     def _valid_direction(self, proposal):
         if proposal.value not in self.directions:
@@ -76,99 +96,234 @@ class DirectionState(HasTraits):
 
     @validate("t")
     def _valid_t(self, proposal):
-        if not self.t_min <= proposal.value <= self.t_max:
-            raise ValueError(f"t must lie in [{self.t_min:g}, {self.t_max:g}], got {proposal.value!r}")
-        return proposal.value
+        return self._check_t(proposal.value)
 
-    @observe("seed", "direction")
-    def _forget(self, change) -> None:
+    def _check_t(self, value) -> float:
+        value = check_float("t", value)
+        if not self.t_min <= value <= self.t_max:
+            raise ValueError(f"t must lie in [{self.t_min:g}, {self.t_max:g}], got {value!r}")
+        return value
+
+    @observe("t")
+    def _t_to_values(self, change) -> None:
+        self.set(self.direction, change["new"])
+
+    @observe("direction")
+    def _direction_to_t(self, change) -> None:
         self._strip = None
-        if change["name"] == "seed":
-            self._latents = None
+        self.t = self.values[change["new"]]
 
+    @observe("values")
+    def _values_changed(self, change) -> None:
+        self._strip = None
+        if self.values[self.direction] != self.t:
+            self.t = self.values[self.direction]
+
+    @observe("seed")
+    def _forget_latents(self, change) -> None:
+        self._strip, self._latents = None, None
+
+    # --- the edit ----------------------------------------------------------------------------
+    def set(self, name: str, t: float) -> None:
+        """Set direction ``name`` to ``t`` (which engages a projection direction)."""
+        if name not in self.directions:
+            raise unknown_name_error("direction", name, self.directions)
+        t = self._check_t(t)
+        self.engaged.add(name)
+        if self.values.get(name) != t:
+            self.values = {**self.values, name: t}
+
+    def reset(self) -> None:
+        """Every direction back to its neutral value (projection directions released)."""
+        self.engaged.clear()
+        self._strip = None
+        self.values = {name: self.neutral for name in self.directions}
+        self.t = self.neutral
+
+    def edit(self) -> dict:
+        """The current edit as plain data: space, seed, rows and each direction's value (and whether it is engaged)."""
+        return {"format": EDIT_FORMAT, "space": self.space.name, "seed": self.seed, "rows": self.rows,
+                "values": {name: float(v) for name, v in self.values.items()}, "engaged": sorted(self.engaged),
+                "directions": {name: d.to_json() for name, d in self.directions.items()}}
+
+    def save_edit(self, path: str | os.PathLike) -> Path:
+        """Write :meth:`edit` to a ``.json`` file (atomically)."""
+        path = Path(path)
+        if path.suffix != ".json":
+            raise InvalidInputError(f"an edit is saved as a .json file, got {str(path)!r}")
+        atomic_write_bytes(path, json.dumps(self.edit(), indent=1).encode())
+        return path
+
+    def load_edit(self, path: str | os.PathLike) -> None:
+        """Restore an edit written by :meth:`save_edit`; its directions must be this explorer's (same names, space, vectors)."""
+        try:
+            data = json.loads(Path(path).read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InvalidInputError(f"{path} is not a saved direction edit ({error})") from None
+        if not isinstance(data, dict) or data.get("format") != EDIT_FORMAT:
+            raise InvalidInputError(f"{path} is not a saved direction edit (expected format {EDIT_FORMAT!r})")
+        if data["space"] != self.space.name or set(data["directions"]) != set(self.directions):
+            raise InvalidInputError(f"{path} holds an edit of {sorted(data['directions'])} in {data['space']!r}; this explorer "
+                                    f"has {sorted(self.directions)} in {self.space.name!r}")
+        for name, d in data["directions"].items():
+            if not torch.allclose(torch.tensor(d["vector"]), self.directions[name].vector, atol=1e-6):
+                raise InvalidInputError(f"direction {name!r} in {path} is not the one this explorer holds")
+        values = {name: self._check_t(v) for name, v in data["values"].items()}
+        self.seed = int(data["seed"])
+        self.engaged = set(data["engaged"]) & set(self.directions)
+        self.values = values
+
+    # --- images --------------------------------------------------------------------------------
     def latents(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The fixed latents [rows, D] and their classes (None when unconditional)."""
+        """The fixed vectors [rows, dim] of the space and their classes (where the space leaves the class open)."""
+        return self._sampled()[0], self._classes()
+
+    def _classes(self) -> torch.Tensor | None:
+        g = self.generator
+        if not g.conditional or self.space.class_in_coordinates:
+            return None
+        return g.sample_classes(self.rows, self.seed) if self.classes is None else g.classes(self.classes, self.rows)
+
+    def _sampled(self) -> tuple[torch.Tensor, LatentSpace]:
         if self._latents is None:
-            self._latents = self.generator.sample_latents(self.rows, seed=self.seed, truncation=self.truncation)
-        y = None
-        if self.generator.conditional:
-            y = self.generator.sample_classes(self.rows, self.seed) if self.classes is None else self.generator.classes(self.classes, self.rows)
-        return self._latents, y
+            y = self._classes()
+            space = self.space if y is None else self.space.with_classes(y)
+            self._latents = space.sample(self.rows, seed=self.seed, truncation=self.truncation), space
+        return self._latents
+
+    def moved(self, x: torch.Tensor, values: Mapping[str, float] | None = None, engaged: set[str] | None = None) -> torch.Tensor:
+        """Vectors [N, dim] with every direction applied at its value."""
+        values, engaged = self.values if values is None else values, self.engaged if engaged is None else engaged
+        for name, d in self.directions.items():
+            if not d.projection or name in engaged:
+                x = d.move(x, float(values[name]))
+        return x
 
     @torch.no_grad()
     def images(self, t: float | None = None) -> torch.Tensor:
-        """The latents moved to (or by) ``t`` along the chosen direction: [rows, 3, H, W]."""
-        z, y = self.latents()
-        moved = self.directions[self.direction].move(z, self.t if t is None else float(t))
-        return self.generator(moved, y).cpu()
+        """The latents with the current edit — the chosen direction at ``t`` when given: [rows, 3, H, W]."""
+        x, space = self._sampled()
+        values, engaged = dict(self.values), set(self.engaged)
+        if t is not None:
+            values[self.direction] = float(t)
+            engaged.add(self.direction)
+        return space.render(self.moved(x, values, engaged)).cpu()
 
     @torch.no_grad()
     def readout(self, t: float | None = None) -> dict[str, float]:
-        """Mean score of each assessor over the images at ``t``."""
+        """Mean score of each assessor over the images at the current edit (the chosen direction at ``t``)."""
         images = self.images(t)
-        return {name: float(assessor(images).mean()) for name, assessor in self.assessors.items()}
+        return {name: float(assessor(images.to(self.generator.device)).mean()) for name, assessor in self.assessors.items()}
 
     @torch.no_grad()
     def strip(self) -> torch.Tensor:
-        """The visual definition [rows × steps, 3, H, W]: one latent per row, t from t_min to t_max across."""
+        """The visual definition [rows × steps, 3, H, W]: one latent per row, the chosen direction's t across."""
         if self._strip is None:
             self._strip = torch.stack([self.images(float(t)) for t in self.t_values], dim=1).flatten(0, 1)
         return self._strip
 
 
-class DirectionExplorer(Explorer):
-    """Explorer of latent directions: choose a direction, slide t, read the assessors, see the strip.
+def _label(name: str, d: Direction) -> str:
+    layers = d.info.get("w_layers")
+    if layers and len(layers) < d.dim:
+        return f"{name} [{layers[0]}–{layers[-1]}]" if layers == list(range(layers[0], layers[-1] + 1)) else f"{name} {layers}"
+    return name
 
-    ``directions`` maps names to :class:`~latentlab.methods.directions.Direction` objects (e.g.
-    ``{"size (GANalyze)": result.direction(), "x (factor)": factor.direction}``); ``assessors``
-    maps names to assessors whose mean score is shown at each t.
+
+class DirectionExplorer(Explorer):
+    """Explorer of latent directions: a slider per direction, the assessors' readout, the chosen direction's strip,
+    reset and save/load of the edit.
+
+    ``directions`` maps names to :class:`~latentlab.spaces.Direction` objects (e.g.
+    ``{"size (GANalyze)": result.direction(), "x (factor)": factor.direction}``), all of one space;
+    ``space`` is that space (default: the first direction's), e.g. ``"w+"`` to apply W directions
+    on their own layer ranges. ``assessors`` maps names to assessors whose mean score is shown.
     """
 
-    def __init__(self, generator, directions: Mapping, *, assessors: Mapping | None = None, t_range: tuple[float, float] = (-2.0, 2.0),
-                 seed: int = 0, rows: int = 4, steps: int = 7, classes=None, truncation: float | None = None,
-                 display_size: int = 128, throttle_s: float = 0.05):
+    def __init__(self, generator, directions: Mapping, *, space: str | LatentSpace | None = None,
+                 assessors: Mapping | None = None, t_range: tuple[float, float] = (-2.0, 2.0), seed: int = 0, rows: int = 4,
+                 steps: int = 7, classes=None, truncation: float | None = None, display_size: int = 128,
+                 throttle_s: float = 0.05):
         seed, display_size, throttle_s = check_int("seed", seed), check_display_size("display_size", display_size), check_throttle(throttle_s)
         super().__init__()
-        self.state = DirectionState(generator, directions, assessors=assessors, t_range=t_range, rows=rows, steps=steps,
-                                    classes=classes, truncation=truncation, seed=seed)
+        self.state = DirectionState(generator, directions, space=space, assessors=assessors, t_range=t_range, rows=rows,
+                                    steps=steps, classes=classes, truncation=truncation, seed=seed)
         self.display_size = display_size
-        self.throttle = LatestValueThrottle(self.capture(lambda t: self._render(t, "jpeg")), throttle_s,
+        self.throttle = LatestValueThrottle(self.capture(lambda _: self._render("jpeg")), throttle_s,
                                             on_settle=self.capture(self._settle))
         self.widget = self._build_view()
-        self.state.observe(lambda change: self.throttle.submit(self.state.t), names=["t", "seed", "direction"])
-        self.throttle.submit(self.state.t)
+        self.state.observe(lambda change: self.throttle.submit(dict(self.state.values)), names=["values", "seed", "direction"])
+        self.throttle.submit(dict(self.state.values))
         self.throttle.flush()
 
     def _build_view(self) -> widgets.Widget:
         s = self.state
-        self.choice = widgets.Dropdown(options=list(s.directions), value=s.direction, description="direction")
         step = (s.t_max - s.t_min) / 40
-        self.t = widgets.FloatSlider(value=s.t, min=s.t_min, max=s.t_max, step=step, description="t", readout_format=".2f")
+        self.sliders = {name: widgets.FloatSlider(value=s.values[name], min=s.t_min, max=s.t_max, step=step,
+                                                  description=_label(name, d), readout_format=".2f",
+                                                  style={"description_width": "initial"})
+                        for name, d in s.directions.items()}
+        for name, slider in self.sliders.items():
+            slider.observe(self.capture(lambda change, name=name: s.set(name, change["new"])), names="value")
+        s.observe(self._sync_sliders, names="values")
+        self.choice = widgets.Dropdown(options=list(s.directions), value=s.direction, description="strip")
         self.seed = widgets.IntText(value=s.seed, description="seed")
-        for w, name in ((self.choice, "direction"), (self.t, "t"), (self.seed, "seed")):
+        for w, name in ((self.choice, "direction"), (self.seed, "seed")):
             link((w, "value"), (s, name))
+        self.reset = widgets.Button(description="reset", icon="undo")
+        self.reset.on_click(self.capture(lambda _: s.reset()))
+        self.path = widgets.Text(value="edit.json", description="file")
+        self.save = widgets.Button(description="save edit", icon="save")
+        self.load = widgets.Button(description="load edit", icon="folder-open")
+        self.status = widgets.Label()
+        self.save.on_click(self.capture(lambda _: self._save()))
+        self.load.on_click(self.capture(lambda _: self._load()))
         self.view = widgets.Image(format="png", layout=widgets.Layout(width=f"{self.display_size}px"))
         self.scores = widgets.HTML()
         self.strip = widgets.Image(format="png")
-        caption = widgets.HTML(f"<small>strip: t from {s.t_min:g} (left) to {s.t_max:g} (right), one latent per row</small>")
-        return widgets.VBox([widgets.HBox([self.choice, self.seed]), self.t, widgets.HBox([self.view, self.scores]),
-                             self.strip, caption, self.capture.output])
+        caption = widgets.HTML(f"<small>strip: the chosen direction from t = {s.t_min:g} (left) to {s.t_max:g} (right), "
+                               f"the other sliders held, one latent per row; space {s.space.name}</small>")
+        controls = widgets.VBox([*self.sliders.values(), widgets.HBox([self.choice, self.seed, self.reset]),
+                                 widgets.HBox([self.path, self.save, self.load]), self.status])
+        return widgets.VBox([widgets.HBox([self.view, widgets.VBox([controls, self.scores])]), self.strip, caption,
+                             self.capture.output])
 
-    def _render(self, t: float, format: str) -> None:
+    @property
+    def t(self) -> widgets.FloatSlider:
+        """The slider of the chosen direction."""
+        return self.sliders[self.state.direction]
+
+    def _sync_sliders(self, change) -> None:
+        for name, value in change["new"].items():
+            if self.sliders[name].value != value:
+                self.sliders[name].value = value
+
+    def _render(self, format: str) -> None:
         cell = self.display_size // 2 if self.state.rows > 1 else self.display_size
-        show_image(self.view, self.state.images(t), format, nrow=2 if self.state.rows > 1 else 1, min_size=cell)
+        show_image(self.view, self.state.images(), format, nrow=2 if self.state.rows > 1 else 1, min_size=cell)
 
-    def _settle(self, t: float) -> None:
-        self._render(t, "png")
+    def _settle(self, _values) -> None:
+        self._render("png")
         rows = "".join(f"<tr><td>{name}</td><td style='text-align:right'>{value:.3f}</td></tr>"
-                       for name, value in self.state.readout(t).items())
+                       for name, value in self.state.readout().items())
         self.scores.value = f"<table>{rows}</table>" if rows else ""
         show_image(self.strip, self.state.strip(), "png", nrow=len(self.state.t_values), min_size=self.display_size // 2)
 
+    def _save(self) -> Path:
+        written = self.state.save_edit(self.path.value)
+        self.status.value = f"saved {written}"
+        return written
+
+    def _load(self) -> None:
+        self.state.load_edit(self.path.value)
+        self.status.value = f"loaded {self.path.value}"
+
     def flush(self) -> None:
-        """Render the latest t now (and the settled PNGs and readout)."""
+        """Render the latest edit now (and the settled PNGs and readout)."""
         self.throttle.flush()
 
     def summary(self) -> str:
         s = self.state
-        return f"DirectionExplorer({s.direction!r}, t = {s.t:.2f} in [{s.t_min:g}, {s.t_max:g}], {len(s.directions)} directions)"
+        moved = ", ".join(f"{name} = {v:.2f}" for name, v in s.values.items() if v != s.neutral) or "no edit"
+        return (f"DirectionExplorer({s.direction!r} in the strip, {moved}; t in [{s.t_min:g}, {s.t_max:g}], "
+                f"{len(s.directions)} directions in {s.space.name})")

@@ -4,8 +4,9 @@ Walking the latent space (seed 000 §2.4) shows whether a generator has learned 
 meaningful space: neighbouring frames should change gradually. Slerp keeps the latent's
 norm typical of the prior all along the path; lerp passes through unusually short latents
 mid-way. For a conditional generator the class vector is interpolated linearly alongside.
-For a style-based generator ``space="w"`` or ``"w+"`` walks between the two ends' styles
-instead (each end mapped with its own class; truncation ψ then pulls toward w̄).
+Any space the generator offers may be walked (a name or a :class:`~latentlab.spaces.LatentSpace`):
+for a style-based generator ``space="w"``, ``"w+"`` or ``"stylespace"`` walks between the two ends'
+styles (each end mapped with its own class; truncation ψ then pulls toward w̄).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from latentlab.errors import (
     unknown_name_error,
 )
 from latentlab.latents import lerp, slerp
+from latentlab.spaces import LatentSpace, resolve_space
 from latentlab.widgets.common import Explorer, LatestValueThrottle, show_image
 from latentlab.widgets.video import check_fps, check_min_size, save_gif, save_mp4
 
@@ -56,7 +58,7 @@ class WalkState(HasTraits):
     latent_b = Any(None, allow_none=True)
     class_a = Unicode(None, allow_none=True)
     class_b = Unicode(None, allow_none=True)
-    space = Unicode("z")
+    space = Any("z")  # a space name or a LatentSpace of the generator
 
     def __init__(self, generator, *, truncation: float | None = None, batch_size: int = 32, **settings):
         self.generator, self.truncation, self.batch_size = generator, check_truncation(truncation), check_count("batch_size", batch_size)
@@ -85,13 +87,17 @@ class WalkState(HasTraits):
 
     @validate("space")
     def _valid_space(self, proposal):
-        from latentlab.generators.style import StyleGenerator, check_space
+        space = resolve_space(proposal.value, self.generator)  # refuses spaces the generator does not offer
+        return proposal.value if isinstance(proposal.value, LatentSpace) else space.name
 
-        space = check_space(proposal.value)
-        if space != "z" and not isinstance(self.generator, StyleGenerator):
-            raise ValueError(f"space={proposal.value!r} needs a style-based generator; {type(self.generator).__name__} "
-                             "has only its z space")
-        return space
+    def latent_space(self, end_class=None) -> LatentSpace:
+        """The walked space (its class held at ``end_class`` where the space's vectors carry the class)."""
+        if isinstance(self.space, LatentSpace):
+            return self.space
+        probe = resolve_space(self.space, self.generator)
+        if not probe.class_in_coordinates or not self.generator.conditional:
+            return probe
+        return resolve_space(self.space, self.generator, classes=end_class)
 
     @validate("latent_a", "latent_b")
     def _valid_latent(self, proposal):
@@ -120,18 +126,13 @@ class WalkState(HasTraits):
 
     # --- the path -----------------------------------------------------------------------
     def endpoints(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The two latents [D] the walk joins (in W / W+, flat styles [w_dim] / [num_ws · w_dim])."""
-        g, in_z = self.generator, self.space == "z"
+        """The two vectors [D] of the walked space that the walk joins (for W / W+, flat styles)."""
 
         def one(latent, seed, name):
+            space = self.latent_space(name)
             if latent is None:
-                latent = g.sample_latents(1, seed=seed, truncation=self.truncation if in_z else None)[0]
-            if in_z:
-                return latent
-            y = g.classes(name, 1) if g.conditional else None
-            w = g.to_wplus(latent[None], y, truncation=self.truncation or 1.0) if self.space == "w+" else \
-                g.to_w(latent[None], y, truncation=self.truncation or 1.0)
-            return w.reshape(-1)
+                return space.sample(1, seed=seed, truncation=self.truncation)[0]
+            return space.encode(latent[None], truncation=self.truncation)[0]
 
         return one(self.latent_a, self.seed_a, self.class_a), one(self.latent_b, self.seed_b, self.class_b)
 
@@ -150,11 +151,10 @@ class WalkState(HasTraits):
 
     def _images(self, indices: list[int]) -> torch.Tensor:
         """Frames at ``indices`` [len, 3, H, W] (on the CPU)."""
-        x = self.latents()[indices]
-        if self.space != "z":  # the classes are inside the styles already
-            return self.generator.decode(x, self.space).cpu()
-        y = self.class_vectors()
-        return self.generator(x, None if y is None else y[indices]).cpu()
+        x, space = self.latents()[indices], self.latent_space(self.class_a)
+        if space.class_in_coordinates or not self.generator.conditional:  # the classes are inside the vectors already
+            return space.render(x).cpu()
+        return space.with_classes(self.class_vectors()[indices]).render(x).cpu()
 
     @torch.no_grad()
     def frames(self) -> torch.Tensor:
@@ -194,7 +194,8 @@ class LatentWalk(Explorer):
     """Explorer of a walk between two seeds (or given latents): method, steps, position, play, export.
 
     ``start`` and ``end`` are seeds (int) or latents [D]; ``classes`` is one class for both ends or a
-    pair (class-conditional generators); ``space`` is "z", or "w" / "w+" for style-based generators.
+    pair (class-conditional generators); ``space`` is any space the generator offers ("z"; "w", "w+",
+    "stylespace" for style-based generators) or a :class:`~latentlab.spaces.LatentSpace`.
     The view follows :attr:`state`; tests drive either.
     """
 
@@ -204,10 +205,11 @@ class LatentWalk(Explorer):
         display_size, throttle_s = check_display_size("display_size", display_size), check_throttle(throttle_s)
         fps = check_fps(fps, "gif")  # the play button's rate and the exports' (a GIF holds at most 100 fps)
         super().__init__()
-        for name, value in (("method", method), ("space", space)):
-            if not isinstance(value, str):
-                raise InvalidInputError(f"{name} must be a string ({'slerp or lerp' if name == 'method' else 'z, w or w+'}), "
-                                        f"got {value!r}")
+        if not isinstance(method, str):
+            raise InvalidInputError(f"method must be a string (slerp or lerp), got {method!r}")
+        if not isinstance(space, (str, LatentSpace)):
+            raise InvalidInputError(f"space must be a space name ({', '.join(generator.latent_spaces)}) or a LatentSpace, "
+                                    f"got {space!r}")
         settings = {"method": method, "steps": check_steps(steps), "space": space}
         for side, value in (("a", start), ("b", end)):
             if isinstance(value, torch.Tensor) and value.dim() > 0:

@@ -58,9 +58,9 @@ class ShapesReadout:
         from latentlab.data import render, sample_factors
 
         if probe is None:
-            from latentlab.assessors.probe import default_probe
+            from latentlab.assessors.probe import ProbeReader
 
-            probe = default_probe()
+            probe = ProbeReader()
         self.probe = probe
         factors = sample_factors(check_count("real_n", real_n), seed=check_seed("seed", seed))
         self.reference = self(render(factors)[0], factors.shape)

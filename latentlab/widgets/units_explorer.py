@@ -141,7 +141,7 @@ class UnitsState(HasTraits):
     def latents(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The latents [rows, D] of the current seed and their classes (None when unconditional)."""
         if "latents" not in self._cache:
-            from latentlab.methods.dissection import _latents_and_classes
+            from latentlab.methods.dissection.recording import _latents_and_classes
 
             self._cache["latents"] = _latents_and_classes(self.generator, self.rows, self.seed, self.classes, None)
         return self._cache["latents"]

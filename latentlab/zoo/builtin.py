@@ -1,4 +1,9 @@
-"""The built-in registry entries: embedded models and known external ones."""
+"""The built-in registry entries: embedded models and known external ones.
+
+Imported once by :mod:`latentlab.zoo` (so the registries are filled whenever the zoo is), and
+registered with the same public :func:`~latentlab.zoo.registry.register_architecture` /
+:func:`~latentlab.zoo.registry.register_model` calls a user's own models go through.
+"""
 
 from __future__ import annotations
 
@@ -22,16 +27,16 @@ _OWN = "MIT (latentlab's own weights)"
 for _entry in (
     ModelEntry("shapes-biggan", "generator", "CompactBigGAN", "package:shapes-biggan.safetensors", _OWN,
                "class-conditional compact BigGAN, 64 px, trained on the Shapes world",
-               recipe="latentlab.zoo.recipes.shapes_biggan"),
+               recipe="latentlab.recipes.shapes_biggan"),
     ModelEntry("shapes-stylegan", "generator", "CompactStyleGAN", "package:shapes-stylegan.safetensors", _OWN,
                "class-conditional compact StyleGAN2-style generator (mapping network, W/W+, style mixing), 64 px, "
-               "trained on the Shapes world", recipe="latentlab.zoo.recipes.shapes_stylegan"),
+               "trained on the Shapes world", recipe="latentlab.recipes.shapes_stylegan"),
     ModelEntry("shapes-probe", "probe", "ShapesProbe", "package:shapes-probe.safetensors", _OWN,
                "CNN predicting a Shapes image's class, hue, x, y, scale and mask",
-               recipe="latentlab.zoo.recipes.shapes_probe"),
+               recipe="latentlab.recipes.shapes_probe"),
     ModelEntry("shapes-clip", "clip", "OpenCLIP", "package:shapes-clip.safetensors", _OWN,
                "small CLIP (open_clip config 'shapes-clip', ViT 64 px) trained on Shapes images and captions",
-               recipe="latentlab.zoo.recipes.shapes_clip"),
+               recipe="latentlab.recipes.shapes_clip"),
     *(ModelEntry(f"biggan-deep-{px}", "generator", "BigGANDeep",
                  f"https://s3.amazonaws.com/models.huggingface.co/biggan/biggan-deep-{px}-pytorch_model.bin", "Apache-2.0",
                  f"BigGAN-deep (DeepMind, converted by pytorch-pretrained-BigGAN), ImageNet, {px} px, {params} M parameters; "

@@ -26,6 +26,9 @@ from latentlab.errors import (
     unknown_name_error,
 )
 from latentlab.zoo.cache import cache_dir
+from latentlab.zoo.checkpoints import read_metadata
+from latentlab.zoo.embedded import build_from_file, cpu_layout, resolve
+from latentlab.zoo.registry import MODELS, missing_path_error
 
 CONFIG_PACKAGE = "latentlab.zoo.model_configs"
 _registered = False
@@ -135,8 +138,6 @@ class CLIPBundle:
 def _bundle(name: str, model: torch.nn.Module, tokenizer_name: str, device) -> CLIPBundle:
     import open_clip
 
-    from latentlab.zoo.loader import cpu_layout
-
     model = cpu_layout(model.eval().to(device))
     for p in model.parameters():
         p.requires_grad_(False)
@@ -168,16 +169,10 @@ def load_clip(model: str | CLIPBundle = "shapes-clip", pretrained: str | None = 
     """
     import open_clip
 
-    from latentlab.zoo.checkpoints import read_metadata
-    from latentlab.zoo.loader import load_model, resolve
-    from latentlab.zoo.registry import MODELS, missing_path_error
-
     device = check_device(device)
     if isinstance(model, CLIPBundle):
         return model
     register_open_clip_configs()
-    import latentlab.zoo.builtin  # noqa: F401
-
     if isinstance(model, os.PathLike):
         model = os.fspath(model)
     if not isinstance(model, str) or not model.strip():
@@ -207,8 +202,7 @@ def load_clip(model: str | CLIPBundle = "shapes-clip", pretrained: str | None = 
             config_name = json.loads(meta.get("config", "{}")).get("model_name")
         except (json.JSONDecodeError, AttributeError) as error:
             raise CorruptFileError(f"{model!r}: its metadata 'config' is not a JSON object ({error})") from None
-        net = load_model(model, "clip" if entry is not None else None, device)
-        return _bundle(model, net, config_name, device)
+        return _bundle(model, build_from_file(path), config_name, device)
     tag = pretrained or tag or None
     if arch not in open_clip.list_models():
         known = [n for n, e in MODELS.items() if e.kind == "clip"] + open_clip.list_models()

@@ -38,19 +38,39 @@ class ModelEntry:
         return self.source.startswith("package:")
 
 
-def register_architecture(name: str, build: Callable) -> None:
-    """Register a builder ``build(config: dict) -> nn.Module`` under ``name``."""
+def register_architecture(name: str, build: Callable, *, replace: bool = False) -> None:
+    """Register a builder ``build(config: dict) -> nn.Module`` under ``name``.
+
+    A name is registered once: registering it again raises ValueError, unless ``replace=True``
+    says the new builder deliberately takes the old one's place (e.g. when re-running a cell
+    that defines it).
+    """
     if not isinstance(name, str) or not name:
-        raise ValueError(f"architecture name must be a non-empty string, got {name!r}")
+        raise InvalidInputError(f"architecture name must be a non-empty string, got {name!r}")
     if not callable(build):
-        raise ValueError(f"architecture {name!r}: builder must be callable, got {type(build).__name__}")
+        raise InvalidInputError(f"architecture {name!r}: builder must be callable, got {type(build).__name__}")
+    if name in ARCHITECTURES and not replace:
+        raise InvalidInputError(f"an architecture named {name!r} is already registered; choose another name, or pass "
+                                f"replace=True to replace its builder deliberately")
     ARCHITECTURES[name] = build
 
 
-def register_model(entry: ModelEntry) -> None:
-    """Register a named model; its kind must be known."""
+def register_model(entry: ModelEntry, *, replace: bool = False) -> None:
+    """Register a named model; its kind must be one of :data:`KINDS`.
+
+    A name is registered once: registering it again raises ValueError naming the entry already
+    there, unless ``replace=True`` says the new entry deliberately takes its place.
+    """
+    if not isinstance(entry, ModelEntry):
+        raise InvalidInputError(f"register_model takes a ModelEntry, got {type(entry).__name__}")
+    if not isinstance(entry.name, str) or not entry.name.strip():
+        raise InvalidInputError(f"model name must be a non-empty string, got {entry.name!r}")
     if entry.kind not in KINDS:
         raise unknown_name_error("model kind", entry.kind, KINDS)
+    if entry.name in MODELS and not replace:
+        existing = MODELS[entry.name]
+        raise InvalidInputError(f"a model named {entry.name!r} is already registered ({existing.kind} from "
+                                f"{existing.source}); choose another name, or pass replace=True to replace it deliberately")
     MODELS[entry.name] = entry
 
 

@@ -40,7 +40,8 @@ import torch
 from IPython.display import display
 
 from latentlab import load_generator
-from latentlab.masks import object_mask, rect_mask
+from latentlab.assessors import object_mask
+from latentlab.masks import rect_mask
 from latentlab.methods.paint import paint_by_word
 
 torch.set_num_threads(2)

@@ -239,7 +239,7 @@ def train_clip(out_dir: str | Path, config: CLIPTrainConfig = TRAINING) -> torch
 def export(model: torch.nn.Module, path: str | Path, *, steps: int, seed: int = 0) -> Path:
     """Save the trained model as a latentlab safetensors file (open_clip config name in the metadata)."""
     return save_model(model, path, "OpenCLIP", {"model_name": MODEL_NAME},
-                      metadata={"recipe": "latentlab.zoo.recipes.shapes_clip", "steps": str(steps), "seed": str(seed)})
+                      metadata={"recipe": "latentlab.recipes.shapes_clip", "steps": str(steps), "seed": str(seed)})
 
 
 def train(out_dir: str | Path, *, steps: int | None = None, seed: int = 0, weights_path: str | Path | None = None) -> Path:

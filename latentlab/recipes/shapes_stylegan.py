@@ -44,7 +44,7 @@ from latentlab.training import paired
 from latentlab.training.discriminator import ProjectionDiscriminator
 from latentlab.training.gan import GANTrainConfig, train_gan
 from latentlab.zoo.checkpoints import save_generator
-from latentlab.zoo.recipes.shapes_biggan import real_batches, sample_grid
+from latentlab.recipes.shapes_biggan import real_batches, sample_grid
 
 ARCHITECTURE = CompactStyleGANConfig(class_names=SHAPES, output="layered", input_from_w=True, mapping_lr=1.0,
                                      style_mixing=0.0)
@@ -70,7 +70,7 @@ def export(generator: CompactStyleGAN, path: str | Path, *, steps: int, seed: in
     if head_steps:
         paired.fit_placement_head(plain.eval(), LATENT_FACTORS, steps=head_steps, seed=seed + 1, lr=1e-3)
         paired.fit_colour_head(plain.eval(), LATENT_FACTORS, steps=head_steps, seed=seed + 2, lr=1e-3)
-    return save_generator(plain.eval(), path, metadata={"recipe": "latentlab.zoo.recipes.shapes_stylegan",
+    return save_generator(plain.eval(), path, metadata={"recipe": "latentlab.recipes.shapes_stylegan",
                                                         "steps": str(steps), "seed": str(seed)})
 
 

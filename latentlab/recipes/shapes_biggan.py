@@ -129,7 +129,7 @@ def export(generator: CompactBigGAN, path: str | Path, *, steps: int, seed: int 
         fit_colour_head(plain, seed=seed)
     if plain.config.output == "layered":
         paired.fit_output_layer(plain, LATENT_FACTORS, steps=OUTPUT_FIT_STEPS, seed=seed)
-    return save_generator(plain, path, metadata={"recipe": "latentlab.zoo.recipes.shapes_biggan", "steps": str(steps), "seed": str(seed)})
+    return save_generator(plain, path, metadata={"recipe": "latentlab.recipes.shapes_biggan", "steps": str(steps), "seed": str(seed)})
 
 
 def train(out_dir: str | Path, *, steps: int | None = None, seed: int = 0, weights_path: str | Path | None = None) -> Path:
