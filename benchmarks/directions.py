@@ -1,22 +1,36 @@
 """Directions benchmark: how precisely Plumerault, GANalyze, PCA and SeFa directions control Shapes factors.
 
-    python -m benchmarks.directions [--quick]
+    python -m benchmarks.directions [--quick] [--sections shapes,spaces,real]
 
-Seed 002 §4.4.1 with ``shapes-probe`` in place of the saliency model: move ≥ 200 latents of
-``shapes-biggan`` along each direction to every t, read x, y, scale, hue, class (probe) and
-brightness (mean grey level), and report the factor's mean and std per t, the largest std,
-the range, monotonicity and what else moves (entanglement). Also GANalyze's object-size
+Section ``shapes`` — seed 002 §4.4.1 with ``shapes-probe`` in place of the saliency model: move
+≥ 200 latents of ``shapes-biggan`` along each direction to every t, read x, y, scale, hue, class
+(probe) and brightness (mean grey level), and report the factor's mean and std per t, the largest
+std, the range, monotonicity and what else moves (entanglement). Also GANalyze's object-size
 slope with its 95% CI (seed 000 Fig. 3-2) and the β-VAE study of seed 002 §4.4.3.
+
+Section ``spaces`` — ``shapes-stylegan`` in Z, W, W+ and StyleSpace with the methods that apply
+in each (PCA/GANSpace, SeFa, GANalyze, InterFaceGAN, continuous factors, single style channels);
+section ``real`` — the CelebA DCGAN and VAE and the MNIST GAN and VAE from ``shared/realdata``.
+Both read every direction with the generic entanglement report of ``benchmarks/_entanglement.py``
+(per assessor: slope, range, within-t std, Spearman monotonicity; per target: the selectivity,
+its range over the largest other range, in units of each assessor's spread) and write a sample
+strip per method (``results/directions_strip_*.png``). The JSON gains ``spaces`` and the keys
+``celeba_dcgan``, ``celeba_vae``, ``mnist_gan``, ``mnist_vae``; a run of some sections keeps the
+other sections' keys of the previous results file.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import tempfile
 import time
+from pathlib import Path
 
 import torch
 
 from benchmarks._betavae import betavae_study
-from benchmarks._report import RESULTS, parse_args, print_table, write_results
+from benchmarks._report import RESULTS, machine, print_table
 from latentlab.assessors import (
     Brightness,
     Centeredness,
@@ -51,7 +65,15 @@ SETTINGS = {
               "pca_samples": 1000, "pilot": 32, "size_latents": 100, "vae_steps": 1200, "vae_trajectories": 32},
     "full": {"latents": 250, "ts": 7, "trajectories": 64, "trajectory_steps": 4, "iterations": 20, "ganalyze_steps": 150,
              "pca_samples": 3000, "pilot": 64, "size_latents": 300, "vae_steps": 3000, "vae_trajectories": 64},
+    # an end-to-end check of the code paths only (--smoke); its figures mean nothing
+    "smoke": {"latents": 8, "ts": 3, "trajectories": 4, "trajectory_steps": 1, "iterations": 2, "ganalyze_steps": 2,
+              "pca_samples": 64, "pilot": 4, "size_latents": 8, "vae_steps": 20, "vae_trajectories": 4},
 }
+SECTIONS = ("shapes", "spaces", "real")
+#: the keys each section writes (a run of some sections keeps the others' from the previous file)
+SECTION_KEYS = {"shapes": ("quick", "settings", "factors", "ganalyze_size_slope", "ganalyze_size_emerging", "betavae",
+                           "stage_seconds"),
+                "spaces": ("spaces",), "real": ("celeba_dcgan", "celeba_vae", "mnist_gan", "mnist_vae")}
 
 
 def plumerault(generator, s: dict) -> dict:
@@ -95,7 +117,7 @@ def pick_components(generator, probe, directions: list, s: dict) -> dict:
     return picked
 
 
-def ganalyze_size(generator, probe, s: dict) -> tuple[dict, dict]:
+def ganalyze_size(generator, probe, s: dict, out_dir: Path = RESULTS) -> tuple[dict, dict]:
     """GANalyze with the object-size assessor: the validation slope and the emerging factors (Fig. 3-2)."""
     size = ObjectSize()
     result = ganalyze(generator, size, steps=s["ganalyze_steps"], alpha_range=(-0.2, 0.2), seed=3)
@@ -104,7 +126,7 @@ def ganalyze_size(generator, probe, s: dict) -> tuple[dict, dict]:
     sweeps = result.sweep(generator, properties, alphas=DEFAULT_ALPHAS, n=s["size_latents"], seed=EVAL_SEED)
     fit = sweeps["object size"].fit()
     fig = plot_sweeps(sweeps, ncols=3)
-    fig.savefig(RESULTS / "directions_ganalyze_size.png", dpi=80)
+    fig.savefig(out_dir / "directions_ganalyze_size.png", dpi=80)
     emerging = {name: {"slope": round(sw.fit().slope, 5), "means": [round(float(m), 4) for m in sw.means]} for name, sw in sweeps.items()}
     return {**fit.as_dict(), "alphas": list(DEFAULT_ALPHAS), "latents": s["size_latents"]}, emerging
 
@@ -130,12 +152,30 @@ def evaluate(generator, probe, methods: dict, s: dict) -> dict:
     return factors
 
 
-def main() -> dict:
-    args = parse_args(__doc__)
-    s = SETTINGS["quick" if args.quick else "full"]
-    start = time.perf_counter()
-    seconds: dict[str, float] = {}
+def parse_arguments() -> argparse.Namespace:
+    """``--quick``, ``--threads``, ``--device`` as every suite, plus ``--sections`` (and the hidden ``--smoke``/``--out``)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller sample sizes; finishes in a few minutes")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="torch device for the suites that time models (cpu, cuda, …)")
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to run, of {', '.join(SECTIONS)} (default: all)")
+    parser.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)  # tiny sizes: checks the code runs
+    parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)  # results folder (smoke: a temp one)
+    args = parser.parse_args()
+    sections = [name.strip() for name in args.sections.split(",") if name.strip()]
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown or not sections:
+        parser.error(f"--sections takes a comma list of {', '.join(SECTIONS)}, got {args.sections!r}")
+    args.sections = [name for name in SECTIONS if name in sections]
+    if args.out is None:
+        args.out = Path(tempfile.gettempdir()) / "latentlab-directions-smoke" if args.smoke else RESULTS
+    torch.set_num_threads(args.threads)
+    return args
 
+
+def shapes_section(s: dict, seconds: dict, out_dir: Path = RESULTS) -> tuple[dict, dict]:
+    """Today's study on ``shapes-biggan``: (its result keys, its bars)."""
     def timed(stage: str, work):
         began = time.perf_counter()
         out = work()
@@ -149,7 +189,7 @@ def main() -> dict:
                                                                                               n_samples=s["pca_samples"]), s)),
                "sefa": timed("sefa", lambda: pick_components(generator, probe, sefa_directions(generator, k=10), s))}
     factors = timed("evaluation", lambda: evaluate(generator, probe, methods, s))
-    size_slope, emerging = timed("ganalyze_size", lambda: ganalyze_size(generator, probe, s))
+    size_slope, emerging = timed("ganalyze_size", lambda: ganalyze_size(generator, probe, s, out_dir))
     betavae = timed("betavae", lambda: betavae_study(s["vae_steps"], s["vae_trajectories"], s["latents"], s["ts"]))
 
     rows = []
@@ -170,11 +210,94 @@ def main() -> dict:
             "entanglement_rows_complete": all(set(e["entanglement"]) == (set(CONTROL_FACTORS) - {f}) | {"class"}
                                               for entries in factors.values() for f, e in entries.items() if e["targetable"])}
     print(f"\nganalyze size slope {size_slope['slope']:.4f} [{size_slope['ci_low']:.4f}, {size_slope['ci_high']:.4f}]")
+    return ({"settings": s, "factors": factors, "ganalyze_size_slope": size_slope, "ganalyze_size_emerging": emerging,
+             "betavae": betavae, "stage_seconds": seconds}, bars)
+
+
+def _failed(methods: dict) -> list[str]:
+    return [name for name, report in methods.items() if isinstance(report, dict) and "error" in report]
+
+
+def direction_rows(results: dict) -> list[tuple]:
+    """One table row per (model, space, method, target) of the ``spaces`` and real-model sections."""
+    from benchmarks._entanglement import table_rows
+
+    rows = []
+    spaces = results.get("spaces") or {}
+    for model, tree in spaces.items():
+        if model in ("settings", "assessors", "targets", "seconds") or not isinstance(tree, dict):
+            continue
+        for space, methods in tree.items():
+            rows += table_rows(model, space, methods)
+    for model in SECTION_KEYS["real"]:
+        entry = results.get(model)
+        if not isinstance(entry, dict):
+            continue
+        if "skipped" in entry or "error" in entry:
+            rows.append((model, "-", "-", "-", "-", "-", "-", "-", f"skipped: {entry.get('skipped', entry.get('error'))}"[:80]))
+            continue
+        rows += table_rows(model, entry.get("space", "z"), entry.get("methods", {}))
+    return rows
+
+
+def main() -> dict:
+    from benchmarks._direction_spaces import SETTINGS as SPACE_SETTINGS
+    from benchmarks._direction_spaces import spaces_section
+    from benchmarks._entanglement import TABLE_HEADER
+    from benchmarks._real_directions import SETTINGS as REAL_SETTINGS
+    from benchmarks._real_directions import real_section
+    from latentlab.images import atomic_write_bytes
+
+    args = parse_arguments()
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "directions.json"
+    start = time.perf_counter()
+    results: dict = {}
+    if set(args.sections) != set(SECTIONS) and path.is_file():  # keep the other sections' keys
+        try:
+            results = json.loads(path.read_text())
+        except (OSError, ValueError):
+            results = {}
+    bars = dict(results.get("bars", {}))
+    section_seconds = dict(results.get("section_seconds", {}))
+
+    if "shapes" in args.sections:
+        began = time.perf_counter()
+        shaped, shape_bars = shapes_section(SETTINGS[mode], {}, out_dir)
+        results.update(quick=args.quick, **shaped)
+        bars.update(shape_bars)
+        section_seconds["shapes"] = round(time.perf_counter() - began, 1)
+    if "spaces" in args.sections:
+        print("\nspaces: shapes-stylegan in Z, W, W+ and StyleSpace")
+        results["spaces"] = spaces_section(SPACE_SETTINGS[mode], out_dir)
+        section_seconds["spaces"] = results["spaces"]["seconds"]
+        failed = [f"{space}/{m}" for space, methods in results["spaces"]["shapes-stylegan"].items() for m in _failed(methods)]
+        bars["spaces_methods_ran"] = not failed
+    if "real" in args.sections:
+        print("\nreal: CelebA DCGAN and VAE, MNIST GAN and VAE")
+        began = time.perf_counter()
+        real = real_section(REAL_SETTINGS[mode], out_dir)
+        results.update(real)
+        section_seconds["real"] = round(time.perf_counter() - began, 1)
+        ran = [entry for entry in real.values() if "methods" in entry]
+        bars["real_methods_ran"] = all(not _failed(entry["methods"]) for entry in ran) and all(
+            "error" not in entry for entry in real.values())
+    if {"spaces", "real"} & set(args.sections):
+        print()
+        print_table(direction_rows(results), TABLE_HEADER)
+
     for name, ok in bars.items():
         print(f"{name}: {'PASS' if ok else 'FAIL'}")
-    results = {"quick": args.quick, "settings": s, "factors": factors, "ganalyze_size_slope": size_slope, "ganalyze_size_emerging": emerging,
-               "betavae": betavae, "bars": bars, "seconds": round(time.perf_counter() - start, 1), "stage_seconds": seconds}
-    write_results("directions", results)
+    results.update(bars=bars, seconds=round(time.perf_counter() - start, 1), section_seconds=section_seconds,
+                   sections=args.sections, mode=mode,
+                   section_settings={**results.get("section_settings", {}),
+                                     **{name: settings[mode] for name, settings in (("spaces", SPACE_SETTINGS), ("real", REAL_SETTINGS))
+                                        if name in args.sections}},
+                   machine=machine())
+    atomic_write_bytes(path, (json.dumps(results, indent=2, default=list) + "\n").encode())
+    print(f"\nwrote {path}")
     return results
 
 

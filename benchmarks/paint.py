@@ -25,8 +25,8 @@ from tqdm.auto import tqdm
 
 from benchmarks._report import parse_args, print_table, write_results
 from latentlab.assessors import object_mask
-from latentlab.assessors.probe_reader import as_reader
 from latentlab.assessors.consistency import OutsideConsistency
+from latentlab.assessors.probe_reader import as_reader
 from latentlab.data import SHAPES
 from latentlab.data.colours import COLOUR_NAMES, COLOURS, hue_distance, nearest_colour, rgb_to_hue
 from latentlab.images import save_image

@@ -147,7 +147,7 @@ def _evolve(args: argparse.Namespace) -> list[Path]:
     with RunFolder(out):
         result = evolve(args.prompt, args.model, optimizer=args.optimizer, generations=check_positive_int("--generations", args.generations),
                         population=args.population, seed=args.seed, clip=args.clip, classes=_class_arg(args.class_name),
-                        state_path=out / STATE_NAME, restart=args.restart)
+                        space=args.space, state_path=out / STATE_NAME, restart=args.restart)
         ax = result.plot_fitness()
         ax.figure.tight_layout()
         fitness_png = figure_png(ax.figure)
@@ -287,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="shapes-biggan", help="generator name or .safetensors path")
     p.add_argument("--clip", default="shapes-clip", help="CLIP model: shapes-clip or an open_clip ARCH/TAG")
     p.add_argument("--class", dest="class_name", default=None, help="fix the class instead of searching it")
+    p.add_argument("--space", default=None, help="latent space searched: z, z+class (default for conditional models without "
+                   "--class), or w / w+ / stylespace for a style-based generator")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="run folder: grid.png, best.png, fitness.png, history.json, manifest.json, state.safetensors")
     p.add_argument("--restart", action="store_true", help="discard a different run saved in --out and start over there")

@@ -2,8 +2,8 @@ import torch
 
 from latentlab.data import render_shapes
 from latentlab.data.captions import HELD_OUT_PREFIXES, compositional_captions
-from latentlab.zoo.open_clip_models import load_clip
 from latentlab.recipes.shapes_clip import CLIPTrainConfig, export, train_clip, training_batch
+from latentlab.zoo.open_clip_models import load_clip
 
 
 def test_training_batches_are_deterministic_and_mix_views():

@@ -13,7 +13,7 @@ from latentlab.generators.base import Generator
 from latentlab.generators.module_adapter import ModuleGenerator
 from latentlab.masks import dilate, rect_mask, stamp_stroke
 from latentlab.methods.paint import paint_by_word
-from latentlab.spaces import RegionEdit, RegionSpace
+from latentlab.spaces import RegionSpace
 
 BOX = rect_mask(64, 8, 8, 40, 40)
 FAR = 1 - dilate(BOX, 12)  # pixels well away from the box

@@ -7,10 +7,10 @@ import torch
 from latentlab.data import SHAPES, ShapesDataset
 from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
 from latentlab.probes.shapes_probe import ShapesProbe
+from latentlab.recipes.shapes_probe import probe_loss
 from latentlab.training.discriminator import ProjectionDiscriminator
 from latentlab.training.ema import EMA, standing_stats
 from latentlab.training.gan import GANTrainConfig, train_gan
-from latentlab.recipes.shapes_probe import probe_loss
 
 
 def _batches(size=8):
@@ -162,8 +162,8 @@ def test_adversarial_start_needs_a_reconstruction_loss(tmp_path):
 
 
 def test_placement_head_fit_puts_objects_within_a_pixel_or_two():
-    from latentlab.training.paired import fit_placement_head
     from latentlab.recipes.shapes_biggan import ARCHITECTURE, LATENT_FACTORS
+    from latentlab.training.paired import fit_placement_head
 
     torch.manual_seed(0)
     g = CompactBigGAN(CompactBigGANConfig(latent_dim=120, embed_dim=8, channels=(16, 8, 8, 8, 8), class_in_stem=True,

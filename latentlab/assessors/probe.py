@@ -44,7 +44,7 @@ class ProbeAssessor(Assessor):
 
     def identity(self) -> dict:
         holder = nn.Module()
-        holder.probe = self.reader.probe  # digested under the name "probe", as when the probe was a submodule
+        holder.probe = self.reader.probe  # the probe's weights, digested under the name "probe"
         return {**super().identity(), "weights": weights_digest(holder)}
 
 

@@ -99,6 +99,15 @@ class Generator(nn.Module):
         """Names of the latent spaces this generator offers (see :mod:`latentlab.spaces`)."""
         return ("z", "z+class") if self.conditional else ("z",)
 
+    @property
+    def places_object(self) -> bool:
+        """Whether the generator draws its object in a frame of its own and places it (:meth:`object_grid`)."""
+        return False
+
+    def object_grid(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """The grid_sample grid [N, R, R, 2] placing the object's frame in the image (generators that place objects)."""
+        raise NotImplementedError(f"{type(self).__name__} does not place its object in a frame of its own")
+
     def project_latents(self, z: torch.Tensor) -> torch.Tensor:
         """Latents moved back to where the prior puts nearly all its mass: the ball ‖z‖ ≤ √d (seed 002 eq. 4.2)."""
         return project_to_ball(z)

@@ -90,9 +90,7 @@ def conditional_direction(primary: Direction, others: Sequence[Direction] | Dire
     if not others:
         raise InvalidInputError("pass at least one direction to hold fixed")
     for d in others:
-        if d.space != primary.space or d.dim != primary.dim:
-            raise InvalidInputError(f"direction {d.name!r} ({d.space!r}, {d.dim} values) is not in the space of "
-                                    f"{primary.name!r} ({primary.space!r}, {primary.dim} values)")
+        primary.check_same_space(d)
     basis: list[torch.Tensor] = []
     for d in others:
         v = d.unit.double()

@@ -16,9 +16,9 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from latentlab.errors import check_positive_int
-from latentlab.spaces import Direction
 from latentlab.methods.trajectories import Trajectories, estimate_trajectories
 from latentlab.methods.transforms import get_transformation
+from latentlab.spaces import Direction
 
 
 def _interp(x: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:

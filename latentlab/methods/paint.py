@@ -21,7 +21,7 @@ from latentlab.errors import check_population
 from latentlab.optim import OPTIMIZERS, LatentObjective, RunResult, make_optimizer, run_optimizer
 from latentlab.optim.run import Callback
 from latentlab.runs import run_identity
-from latentlab.spaces import CLASS_LOGIT, LatentSpace, RegionEdit, RegionSpace, resolve_space
+from latentlab.spaces import CLASS_LOGIT, LatentSpace, RegionEdit, RegionSpace
 
 __all__ = ["CLASS_LOGIT", "PaintResult", "RegionEdit", "paint_by_word"]
 

@@ -40,11 +40,11 @@ import torch
 
 from latentlab.data import SHAPES, LatentFactorMap
 from latentlab.generators.compact_stylegan import CompactStyleGAN, CompactStyleGANConfig
+from latentlab.recipes.shapes_biggan import real_batches, sample_grid
 from latentlab.training import paired
 from latentlab.training.discriminator import ProjectionDiscriminator
 from latentlab.training.gan import GANTrainConfig, train_gan
 from latentlab.zoo.checkpoints import save_generator
-from latentlab.recipes.shapes_biggan import real_batches, sample_grid
 
 ARCHITECTURE = CompactStyleGANConfig(class_names=SHAPES, output="layered", input_from_w=True, mapping_lr=1.0,
                                      style_mixing=0.0)

@@ -125,6 +125,12 @@ class Direction:
         return Direction(-self.vector, self.name, self.method, self.projection, self.keep_norm, dict(self.info),
                          self.space, self.layers)
 
+    def check_same_space(self, other: Direction) -> None:
+        """Raise unless ``other`` lives in this direction's space with the same number of values."""
+        if other.space != self.space or other.dim != self.dim:
+            raise InvalidInputError(f"direction {other.name!r} ({other.space!r}, {other.dim} values) is not in the space of "
+                                    f"{self.name!r} ({self.space!r}, {self.dim} values)")
+
     def lifted(self, num_ws: int, within: Sequence[int] | None = None) -> Direction:
         """This W direction as a W+ direction [len(within) · w_dim] moving its :attr:`layers` (all when None) among
         the W+ layers ``within`` (default all ``num_ws``)."""

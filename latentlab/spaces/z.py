@@ -105,8 +105,13 @@ class ZClassSpace(LatentSpace):
         return x[:, :d], torch.softmax(x[:, d:], dim=1)
 
     def flatten(self, inputs) -> torch.Tensor:
+        """(z, soft class vectors) as [z, log y]: logits whose softmax is y again (one-hot becomes CLASS_LOGIT · one-hot)."""
         z, y = inputs
-        return self.encode(z, y)
+        y = self.generator.class_vectors(y)
+        if ((y == 0) | (y == 1)).all():
+            return self.encode(z, y)
+        return torch.cat([coerce_latents(z, self.generator.latent_dim, torch.float32).to(self.device),
+                          y.clamp_min(1e-12).log().to(self.device)], dim=1)
 
     def render(self, x: torch.Tensor) -> torch.Tensor:
         return self.generator(*self.decode(x))

@@ -26,7 +26,7 @@ from latentlab.widgets.common import Explorer, LatestValueThrottle, show_image
 
 def require_conditional(generator, what: str = "ClassMixer") -> None:
     """Raise a ValueError naming the generator when it takes no class."""
-    if not getattr(generator, "conditional", False):
+    if not generator.conditional:
         raise ValueError(f"{what} needs a class-conditional generator; {type(generator).__name__} is unconditional "
                          "(use LatentWalk to interpolate its latents instead)")
 

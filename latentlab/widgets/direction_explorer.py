@@ -162,11 +162,12 @@ class DirectionState(HasTraits):
             raise InvalidInputError(f"{path} is not a saved direction edit ({error})") from None
         if not isinstance(data, dict) or data.get("format") != EDIT_FORMAT:
             raise InvalidInputError(f"{path} is not a saved direction edit (expected format {EDIT_FORMAT!r})")
-        if data["space"] != self.space.name or set(data["directions"]) != set(self.directions):
-            raise InvalidInputError(f"{path} holds an edit of {sorted(data['directions'])} in {data['space']!r}; this explorer "
-                                    f"has {sorted(self.directions)} in {self.space.name!r}")
+        if set(data["directions"]) != set(self.directions):
+            raise InvalidInputError(f"{path} holds an edit of {sorted(data['directions'])}; this explorer has "
+                                    f"{sorted(self.directions)}")
         for name, d in data["directions"].items():
-            if not torch.allclose(torch.tensor(d["vector"]), self.directions[name].vector, atol=1e-6):
+            saved = self.space.adopt(Direction.from_json(d))  # refuses a direction of another space
+            if not torch.allclose(saved.vector, self.directions[name].vector, atol=1e-6):
                 raise InvalidInputError(f"direction {name!r} in {path} is not the one this explorer holds")
         values = {name: self._check_t(v) for name, v in data["values"].items()}
         self.seed = int(data["seed"])

@@ -14,14 +14,16 @@ from traitlets import Float, HasTraits, Int, Unicode, link, observe, validate
 
 from latentlab.errors import InvalidInputError, check_count, check_display_size, check_float, check_int, check_throttle
 from latentlab.generators.style import MIX_RANGES, StyleGenerator
+from latentlab.spaces import WPlusSpace, resolve_space
 from latentlab.widgets.common import Explorer, LatestValueThrottle, show_image
 
 
-def require_style(generator, what: str = "StyleMixer") -> None:
-    """Raise a ValueError naming the generator when it has no W space."""
+def require_style(generator, what: str = "StyleMixer") -> WPlusSpace:
+    """The generator's W+ space; a ValueError naming the generator when it has none."""
     if not isinstance(generator, StyleGenerator):
         raise ValueError(f"{what} needs a style-based generator (e.g. 'shapes-stylegan'); {type(generator).__name__} "
                          "has no mapping network / W space")
+    return resolve_space("w+", generator)
 
 
 def check_psi(truncation) -> float:
@@ -42,7 +44,7 @@ class StyleMixState(HasTraits):
     truncation = Float(1.0)
 
     def __init__(self, generator, *, rows: int = 3, columns: int = 4, **settings):
-        require_style(generator)
+        self.space = require_style(generator)
         self.generator = generator
         self.rows, self.columns = check_count("rows", rows), check_count("columns", columns)
         self._cache: dict[str, torch.Tensor] = {}
@@ -65,10 +67,7 @@ class StyleMixState(HasTraits):
         """W+ styles [n, num_ws, w_dim] of the A (rows) or B (columns) images."""
         if which not in self._cache:
             n, seed = (self.rows, self.seed_a) if which == "a" else (self.columns, self.seed_b)
-            g = self.generator
-            z = g.sample_latents(n, seed=seed)
-            y = g.sample_classes(n, seed=seed) if g.conditional else None
-            self._cache[which] = g.to_wplus(z, y, truncation=self.truncation)
+            self._cache[which] = self.space.decode(self.space.sample(n, seed=seed, truncation=self.truncation))
         return self._cache[which]
 
     @torch.no_grad()

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from latentlab.errors import InvalidInputError, check_device, looks_like_path
-from latentlab.zoo.embedded import (  # noqa: F401  (the loader's helpers, importable from here as before)
+from latentlab.zoo.embedded import (  # noqa: F401  (re-exported: the loader is built on them)
     WEIGHTS_PACKAGE,
     build_from_file,
     cpu_layout,

@@ -159,7 +159,7 @@ def record_units(generator, layer: str, n: int = 256, seed: int = 0, classes=Non
     split = generator.split(layer)  # unknown layers: the generator's own error
     z, y = _latents_and_classes(generator, n, seed, classes, check_truncation(truncation))
     feats, images, grids = [], [], []
-    placing = callable(getattr(generator, "object_grid", None)) and generator.places_object
+    placing = generator.places_object
     for i in tqdm(range(0, n, batch_size), desc=f"record {layer}", disable=not progress, leave=False):
         zb, yb = z[i:i + batch_size], None if y is None else y[i:i + batch_size]
         w = _features(split, zb, yb, generator, layer)
