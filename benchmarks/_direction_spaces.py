@@ -77,14 +77,15 @@ SETTINGS = {
 class SharedMask:
     """The ``shapes-probe`` object mask of the last image batch, computed once for every mask assessor that reads it."""
 
-    def __init__(self):
+    def __init__(self, mask_fn: Callable[[torch.Tensor], torch.Tensor] = probe_mask):
+        self.mask_fn = mask_fn
         self._images: torch.Tensor | None = None
         self._version = -1
         self._mask: torch.Tensor | None = None
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
         if images is not self._images or images._version != self._version:
-            self._images, self._version, self._mask = images, images._version, probe_mask(images)
+            self._images, self._version, self._mask = images, images._version, self.mask_fn(images)
         return self._mask
 
     def clear(self) -> None:

@@ -262,6 +262,7 @@ def main() -> dict:
             results = {}
     bars = dict(results.get("bars", {}))
     section_seconds = dict(results.get("section_seconds", {}))
+    section_modes = {**results.get("section_modes", {}), **{name: mode for name in args.sections}}
 
     if "shapes" in args.sections:
         began = time.perf_counter()
@@ -291,7 +292,7 @@ def main() -> dict:
     for name, ok in bars.items():
         print(f"{name}: {'PASS' if ok else 'FAIL'}")
     results.update(bars=bars, seconds=round(time.perf_counter() - start, 1), section_seconds=section_seconds,
-                   sections=args.sections, mode=mode,
+                   sections=args.sections, section_modes=section_modes,
                    section_settings={**results.get("section_settings", {}),
                                      **{name: settings[mode] for name, settings in (("spaces", SPACE_SETTINGS), ("real", REAL_SETTINGS))
                                         if name in args.sections}},

@@ -99,6 +99,10 @@ class Generator(nn.Module):
         """Names of the latent spaces this generator offers (see :mod:`latentlab.spaces`)."""
         return ("z", "z+class") if self.conditional else ("z",)
 
+    def effective_truncation(self, truncation: float | None) -> float | None:
+        """The truncation to sample with when a method asks for ``truncation`` (normal prior: |z| ≤ ψ, any ψ > 0)."""
+        return truncation
+
     @property
     def places_object(self) -> bool:
         """Whether the generator draws its object in a frame of its own and places it (:meth:`object_grid`)."""

@@ -79,6 +79,10 @@ class DCGANGenerator(Generator):
         return load_strict(cls(), state, "the 32 px DCGAN generator (generator_deconv.0-4)")
 
     # latents -----------------------------------------------------------------------------------
+    def effective_truncation(self, truncation: float | None) -> float | None:
+        """A uniform prior lives in [-1, 1]: ψ > 1 truncates nothing."""
+        return None if truncation is not None and truncation > 1 else truncation
+
     def project_latents(self, z: torch.Tensor) -> torch.Tensor:
         """Into the uniform prior's support, the box [-1, 1]."""
         return z.clamp(-1.0, 1.0)

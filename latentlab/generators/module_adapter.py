@@ -76,6 +76,12 @@ class ModuleGenerator(Generator):
         return torch.device("cpu") if tensor is None else tensor.device
 
     # latents -----------------------------------------------------------------------------------
+    def effective_truncation(self, truncation: float | None) -> float | None:
+        """A uniform prior lives in [-1, 1]: ψ > 1 truncates nothing."""
+        if self.prior == "uniform" and truncation is not None and truncation > 1:
+            return None
+        return truncation
+
     def project_latents(self, z: torch.Tensor) -> torch.Tensor:
         """Into the prior's support: the ball ‖z‖ ≤ √d for 'normal', the box [-1, 1] for 'uniform'."""
         return z.clamp(-1.0, 1.0) if self.prior == "uniform" else super().project_latents(z)

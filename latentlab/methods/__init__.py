@@ -1,5 +1,6 @@
 """Methods of the source papers, composed from a generator, an assessor and an optimizer."""
 
+from latentlab.methods.boundaries import conditional_direction, linear_boundary
 from latentlab.methods.directions import Direction, t_grid
 from latentlab.methods.dissection import (
     CONCEPTS,
@@ -31,5 +32,5 @@ __all__ = [
     "measure_concept", "rank_units", "record_units",
     "TRANSFORMATIONS", "ContinuousFactor", "Direction", "EvolutionResult", "GANalyzeResult", "InversionResult", "PaintResult", "SlopeFit", "Sweep",
     "Trajectories", "Transformation", "continuous_factor", "estimate_trajectories", "evolve", "fit_factor", "fit_slope", "ganalyze",
-    "get_transformation", "invert", "paint_by_word", "pca_directions", "plot_sweeps", "sefa_directions", "style_sefa_directions", "sweep_direction", "t_grid",
+    "get_transformation", "invert", "linear_boundary", "conditional_direction", "paint_by_word", "pca_directions", "plot_sweeps", "sefa_directions", "style_sefa_directions", "sweep_direction", "t_grid",
 ]

@@ -94,7 +94,7 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
         raise ValueError(f"assessor must be a latentlab Assessor (e.g. CLIPAssessor('a red star')) or a function of images, "
                          f"got {type(assessor).__name__} {assessor!r}")
     if assessor is None:
-        assessor = CLIPAssessor(prompt, clip, templates=templates, negatives=negatives)
+        assessor = CLIPAssessor(prompt, clip, templates=templates, negatives=negatives, device=generator.device)
     if space is None:
         space = "z+class" if generator.conditional and classes is None else "z"
     objective = LatentObjective(generator, assessor, space=space, classes=classes, chunk_size=chunk_size)

@@ -66,6 +66,9 @@ class ZSpace(LatentSpace):
     def render(self, x: torch.Tensor) -> torch.Tensor:
         return self.generator(*self.decode(x))
 
+    def sampling_truncation(self, truncation: float | None) -> float | None:
+        return self.generator.effective_truncation(truncation)
+
     def project(self, x: torch.Tensor) -> torch.Tensor:
         """Back into the prior's typical set (the generator's ``project_latents``: the ball ‖z‖ ≤ √d by default)."""
         return self.generator.project_latents(x)
