@@ -17,7 +17,8 @@ from pathlib import Path
 
 from benchmarks._report import parse_args, print_table, write_results
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # a site-packages 'tests' may shadow ours
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+sys.path[:0] = [str(TESTS), str(TESTS / "runs")]  # a site-packages 'tests' may shadow ours
 import fault_catalogue as catalogue  # noqa: E402
 import test_run_faults as process_faults  # noqa: E402
 
@@ -37,7 +38,7 @@ def _catalogue() -> tuple[Counter, list[dict]]:
 
 
 def _process_scenarios(quick: bool) -> dict[str, str]:
-    """Each scenario of tests/test_run_faults.py: 'ok', or what went wrong."""
+    """Each scenario of tests/runs/test_run_faults.py: 'ok', or what went wrong."""
     out: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -10,7 +10,7 @@ from latentlab.generators.biggan import BigGAN, BigGANConfig
 from latentlab.generators.imagenet_classes import imagenet_class_names
 from latentlab.zoo.biggan_pytorch_checkpoints import is_biggan_pytorch_file, load_biggan_pytorch, read_biggan_pytorch
 
-FIXTURE = Path(__file__).parent / "data" / "biggan_plain_reference.safetensors"
+FIXTURE = Path(__file__).resolve().parents[1] / "data" / "biggan_plain_reference.safetensors"
 
 
 # --- the reference's layout ------------------------------------------------------------------------
