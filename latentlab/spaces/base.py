@@ -34,6 +34,8 @@ class LatentSpace:
     class_in_coordinates: ClassVar[bool] = True
     #: optional box (low, high) the coordinates must stay in; None when unbounded
     bounds: tuple[float, float] | None = None
+    #: the class a conditional generator is held at, where the space fixes one (None: chosen per vector)
+    classes = None
     dim: int
 
     def __init__(self, generator):
@@ -86,7 +88,7 @@ class LatentSpace:
         if g.conditional:
             y = g.sample_classes(n, seed) if classes is None else g.classes(classes, n)
         if self.class_in_coordinates:
-            if y is None or getattr(self, "classes", None) is not None:
+            if y is None or self.classes is not None:
                 return self.sample(n, seed=seed, truncation=truncation), None
             return self.encode(g.sample_latents(n, seed=seed), y, truncation=truncation), None
         return self.sample(n, seed=seed, truncation=truncation), y
@@ -140,8 +142,7 @@ class LatentSpace:
         """Classes for ``n`` prior samples: the space's fixed classes, else random from ``seed`` (None when unconditional)."""
         if not self.generator.conditional:
             return None
-        fixed = getattr(self, "classes", None)
-        return self.generator.sample_classes(n, seed) if fixed is None else None
+        return self.generator.sample_classes(n, seed) if self.classes is None else None
 
     def adopt(self, direction):
         """``direction`` expressed in this space (a W direction becomes a W+ one over its layers); an error when it
