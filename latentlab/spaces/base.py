@@ -131,10 +131,16 @@ class LatentSpace:
         return None
 
     def _measured_statistics(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mean and spread of :data:`STAT_SAMPLES` prior samples mapped into the space (cached)."""
+        """Mean and spread of :data:`STAT_SAMPLES` prior samples mapped into the space (of its fixed class, else of
+        random classes), cached."""
         if self._statistics is None:
+            g = self.generator
             with torch.no_grad():
-                x = torch.cat([self.sample(500, seed=STAT_SEED + i) for i in range(STAT_SAMPLES // 500)])
+                z = g.sample_latents(STAT_SAMPLES, seed=STAT_SEED)
+                y = None
+                if g.conditional:
+                    y = g.sample_classes(STAT_SAMPLES, seed=STAT_SEED) if self.classes is None else None
+                x = self.encode(z, y)
             self._statistics = x.mean(dim=0), x.std(dim=0).clamp_min(1e-6)
         return self._statistics
 
