@@ -33,7 +33,7 @@ import torch
 
 from latentlab.errors import CorruptFileError, check_device, lookup
 from latentlab.generators.biggan_deep import BigGANDeep, BigGANDeepConfig
-from latentlab.zoo.cache import cache_dir, sha256
+from latentlab.zoo.cache import cache_dir, digest_mismatch
 
 CONFIG_NAME, WEIGHTS_NAME = "config.json", "pytorch_model.bin"
 _S3 = "https://s3.amazonaws.com/models.huggingface.co/biggan"
@@ -171,10 +171,8 @@ def verify_file(path: str | os.PathLike, source: BigGANSource, filename: str) ->
     if expected is None:
         return
     size, sha = expected
-    got_size = Path(path).stat().st_size
-    got_sha = sha256(path) if got_size == size else None
-    if got_size != size or got_sha != sha:
-        found = f"{got_size:,} bytes" + (f", SHA-256 {got_sha}" if got_sha else "")
+    found = digest_mismatch(path, size, sha)
+    if found is not None:
         raise ChecksumError(f"the downloaded {source.name} {filename} is not the published file: expected "
                             f"{size:,} bytes with SHA-256 {sha}, got {found}. It was not kept; try again, or "
                             f"download it by hand (see load_generator('{source.name}') offline) and check it with sha256sum.")

@@ -31,7 +31,7 @@ from torch import nn
 from latentlab.errors import CorruptFileError, check_device, lookup
 from latentlab.generators.dcgan import DCGANDiscriminator, DCGANGenerator
 from latentlab.generators.face_vae import FaceVAE
-from latentlab.zoo.cache import cache_dir, sha256
+from latentlab.zoo.cache import SingleFileSource, cache_dir, digest_mismatch
 from latentlab.zoo.registry import MODELS, ModelEntry, register_model
 
 _FACE_GENERATOR = ("https://raw.githubusercontent.com/fletchersarip93/face-generator/"
@@ -42,7 +42,7 @@ _CELEBA = "trained on CelebA, whose images are for non-commercial research use o
 
 
 @dataclass(frozen=True)
-class FaceSource:
+class FaceSource(SingleFileSource):
     """One published file: where it comes from, its size and SHA-256, and how its state dict becomes a model."""
 
     name: str
@@ -55,14 +55,6 @@ class FaceSource:
     description: str
     build: Callable[[dict[str, torch.Tensor]], nn.Module]
     hub_mirror: str | None = None  # none: the shared downloader tries only the URL
-
-    @property
-    def filename(self) -> str:
-        return self.url.rsplit("/", 1)[-1]
-
-    @property
-    def urls(self) -> dict[str, str]:
-        return {self.filename: self.url}
 
     def digest(self, filename: str) -> tuple[int, str] | None:
         """(size, SHA-256) of the file."""
@@ -118,10 +110,8 @@ def _download(source: FaceSource, target: Path) -> None:
 
 def verify_cached(path: Path, source: FaceSource) -> None:
     """Raise :class:`~latentlab.errors.CorruptFileError` if a cached file is not the published one."""
-    size = path.stat().st_size
-    digest = sha256(path) if size == source.size else None
-    if size != source.size or digest != source.sha256:
-        found = f"{size:,} bytes" + (f", SHA-256 {digest}" if digest else "")
+    found = digest_mismatch(path, source.size, source.sha256)
+    if found is not None:
         raise CorruptFileError(f"the cached file of {source.name!r} at {path} is not the published one: expected "
                                f"{source.size:,} bytes with SHA-256 {source.sha256}, got {found}. Delete it and load "
                                f"again to download it, or copy the right file there.")

@@ -50,7 +50,7 @@ import torch
 
 from latentlab.errors import CorruptFileError, LatentlabError, check_device, lookup
 from latentlab.generators.stylegan2 import StyleGAN2, StyleGAN2Config, setup_filter
-from latentlab.zoo.cache import cache_dir
+from latentlab.zoo.cache import SingleFileSource, cache_dir
 from latentlab.zoo.safe_pickle import PersistentRecord, TFNetworkRecord, UnsafePickleError, read_network_pickle
 
 #: What reading a damaged, truncated or foreign file raises inside the unpicklers
@@ -63,7 +63,7 @@ LICENCE = "NVIDIA Source Code License-NC (non-commercial research use)"
 
 
 @dataclass(frozen=True)
-class StyleGAN2Source:
+class StyleGAN2Source(SingleFileSource):
     """Where a published StyleGAN2 file comes from (shaped like BigGAN-deep's source for its downloader)."""
 
     name: str
@@ -71,14 +71,6 @@ class StyleGAN2Source:
     resolution: int
     description: str
     hub_mirror: str | None = None
-
-    @property
-    def filename(self) -> str:
-        return self.url.rsplit("/", 1)[-1]
-
-    @property
-    def urls(self) -> dict[str, str]:
-        return {self.filename: self.url}
 
     def digest(self, filename: str) -> tuple[int, str] | None:
         """(size, SHA-256) of the file where known: none are known here, so these files are checked by loading."""
