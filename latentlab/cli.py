@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -334,7 +336,20 @@ def _clean_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+def _die_interrupted() -> None:
+    """End the process as an uncaught Ctrl-C does: killed by SIGINT, which a shell reads as status 130 and a
+    calling script as an interruption. Python's own exit status after a caught Ctrl-C depends on where the signal
+    landed, so the program path never relies on it; stdio is flushed first."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. As a program (``argv`` None) a Ctrl-C ends the process by SIGINT after its message;
+    called with ``argv`` it returns 130 instead."""
+    program = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     args = build_parser().parse_args([a for a in argv if a != "--debug"])
@@ -345,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"latentlab {args.command}: interrupted before anything was finished; nothing was written "
               f"(a run folder keeps what an earlier generation saved)", file=sys.stderr)
+        if program:
+            _die_interrupted()
         return 130
     except _clean_errors() as error:  # bad input, missing files, offline downloads, damaged files
         if debug:

@@ -98,7 +98,7 @@ def test_ctrl_c_before_the_first_generation_leaves_nothing(tmp_path):
     assert not (out / "state.safetensors").exists(), "the first generation finished too fast to interrupt it"
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=TIMEOUT)
-    assert process.returncode == 130, stderr
+    assert process.returncode == -signal.SIGINT, stderr  # killed by SIGINT after its message: 130 in a shell
     assert "nothing was written" in stderr and "Traceback" not in stderr
     assert not out.exists(), sorted(p.name for p in out.iterdir())
 
