@@ -10,6 +10,7 @@ files       atomic writes, stale temporary files
 runs        a run's identity, saved state and folder (optimizers and methods save runs)
 latents     priors, truncation, interpolation
 images      tensor <-> PIL / bytes, grids
+image_loading  a user's picture (path, bytes, PIL, array, tensor) -> one [1, 3, H, W] tensor
 data        the procedural Shapes world, its captions and datasets
 masks       region masks: rectangles, brush strokes, ``check_mask``
 generators  the generator contract and one module per family
@@ -37,7 +38,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "latentlab"
-LAYERS = ("errors", "files", "runs", "latents", "images", "data", "masks", "generators", "spaces", "probes", "zoo",
+LAYERS = ("errors", "files", "runs", "latents", "images", "image_loading", "data", "masks", "generators", "spaces", "probes", "zoo",
           "assessors", "optim", "metrics", "methods", "training", "recipes", "widgets", "cli", "latentlab")
 RANK = {name: i for i, name in enumerate(LAYERS)}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 
 import torch
@@ -255,6 +256,42 @@ class Generator(nn.Module):
         return torch.cat(out)
 
     # --- splitting -----------------------------------------------------------------------
+    # per-layer noise inputs (the stored maps, or maps a projection optimises) ------------------------
+    def noise_layers(self) -> list[nn.Module]:
+        """The synthesis layers with a per-layer noise input (a ``noise_const`` map), in synthesis order."""
+        return [m for m in self.modules() if "noise_const" in m._buffers and m._buffers["noise_const"] is not None]
+
+    def noise_maps(self, n: int = 1, seed: int | None = None) -> list[torch.Tensor]:
+        """Standard-normal noise maps [n, 1, R_i, R_i], one per :meth:`noise_layers` (the stored maps when ``seed`` is
+        None), as :meth:`noise_inputs` takes them."""
+        layers = self.noise_layers()
+        if seed is None:
+            return [m.noise_const.detach()[None, None].expand(n, -1, -1, -1).clone() for m in layers]
+        gen = torch.Generator().manual_seed(int(seed))
+        return [torch.randn(n, 1, *m.noise_const.shape, generator=gen).to(self.device) for m in layers]
+
+    @contextmanager
+    def noise_inputs(self, maps: Sequence[torch.Tensor] | None):
+        """Within the block, the noise layers read ``maps`` ([N or 1, 1, R_i, R_i] each, :meth:`noise_maps` order)
+        instead of their stored maps; None changes nothing."""
+        layers = self.noise_layers()
+        if maps is None:
+            yield
+            return
+        if len(maps) != len(layers):
+            raise InvalidInputError(f"{type(self).__name__} has {len(layers)} noise inputs; got {len(maps)} noise maps")
+        for m, noise in zip(layers, maps):
+            r = m.noise_const.shape[-1]
+            if noise.dim() != 4 or tuple(noise.shape[1:]) != (1, r, r):
+                raise InvalidInputError(f"a noise map for a {r}×{r} layer must be [N, 1, {r}, {r}], got {tuple(noise.shape)}")
+        try:
+            for m, noise in zip(layers, maps):
+                m.noise_override = noise.to(self.device)
+            yield
+        finally:
+            for m in layers:
+                m.noise_override = None
+
     def layer_names(self) -> list[str]:
         """Names accepted by :meth:`split`, from the input side to the output side."""
         raise NotImplementedError

@@ -53,6 +53,7 @@ class ModulatedConv(nn.Module):
         if not rgb:
             self.noise_strength = nn.Parameter(torch.zeros(()))
             self.register_buffer("noise_const", torch.randn(resolution, resolution))
+            self.noise_override: torch.Tensor | None = None  # [N or 1, 1, R, R] in place of noise_const (inversion)
 
     def style(self, w: torch.Tensor) -> torch.Tensor:
         """The style vector [N, cin] for w [N, w_dim] (weight gain included): the scale of each input channel."""
@@ -68,7 +69,10 @@ class ModulatedConv(nn.Module):
         if not self.rgb:  # demodulate: each output channel back to unit expected variance
             demod = (styles.square() @ weight.square().sum(dim=(2, 3)).T + 1e-8).rsqrt()  # [N, cout]
             x = x * demod[:, :, None, None]
-            noise = torch.randn_like(x[:, :1]) if self.training else self.noise_const.to(x.dtype)[None, None]
+            if self.noise_override is not None:
+                noise = self.noise_override.to(x.dtype)
+            else:
+                noise = torch.randn_like(x[:, :1]) if self.training else self.noise_const.to(x.dtype)[None, None]
             x = x + noise * self.noise_strength
             return F.leaky_relu(x + self.bias[None, :, None, None], 0.2) * _LRELU_GAIN
         return x + self.bias[None, :, None, None]

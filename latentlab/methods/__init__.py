@@ -19,7 +19,8 @@ from latentlab.methods.dissection import (
 from latentlab.methods.evolve import EvolutionResult, evolve
 from latentlab.methods.factors import ContinuousFactor, continuous_factor, fit_factor
 from latentlab.methods.ganalyze import GANalyzeResult, ganalyze
-from latentlab.methods.invert import InversionResult, invert
+from latentlab.methods.invert import InversionProgress, invert
+from latentlab.methods.inversion_result import InversionResult, InversionState
 from latentlab.methods.paint import PaintResult, paint_by_word
 from latentlab.methods.pca import pca_directions
 from latentlab.methods.sefa import sefa_directions, style_sefa_directions

@@ -123,6 +123,7 @@ class SynthesisLayer(nn.Module):
         if use_noise:
             self.register_buffer("noise_const", torch.randn(resolution, resolution))
             self.noise_strength = nn.Parameter(torch.zeros([]))
+        self.noise_override: torch.Tensor | None = None  # [N or 1, 1, R, R] in place of noise_const (inversion)
         self.bias = nn.Parameter(torch.zeros(out_channels))
 
     def style(self, w: torch.Tensor) -> torch.Tensor:
@@ -135,7 +136,9 @@ class SynthesisLayer(nn.Module):
     def modulate(self, x: torch.Tensor, styles: torch.Tensor, noise_mode: str = "const", gain: float = 1.0) -> torch.Tensor:
         """The layer's output for given style vectors [N, in_channels] (see :meth:`style`)."""
         noise = None
-        if self.use_noise and noise_mode == "random":
+        if self.use_noise and self.noise_override is not None:
+            noise = self.noise_override * self.noise_strength
+        elif self.use_noise and noise_mode == "random":
             noise = torch.randn(x.shape[0], 1, self.resolution, self.resolution, device=x.device) * self.noise_strength
         elif self.use_noise and noise_mode == "const":
             noise = self.noise_const * self.noise_strength
