@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from latentlab.assessors.base import Assessor
-from latentlab.errors import check_population
+from latentlab.errors import InvalidInputError, check_population
 from latentlab.optim import OPTIMIZERS, LatentObjective, RunResult, make_optimizer, run_optimizer
 from latentlab.optim.run import Callback
 from latentlab.runs import run_identity
@@ -69,7 +69,7 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
            clip: str = "shapes-clip", templates: str | Sequence[str] = "none", negatives: Sequence[str] | None = None,
            options: dict | None = None, state_path: str | Path | None = None, restart: bool = False,
            patience: int | None = None, callbacks: Sequence[Callback] = (), chunk_size: int = 64,
-           progress: bool = True) -> EvolutionResult:
+           start: torch.Tensor | None = None, progress: bool = True) -> EvolutionResult:
     """Search ``generator``'s latents for images that ``assessor`` (default: CLIP similarity to ``prompt``) scores highly.
 
     ``optimizer`` is one of 'cma', 'ga', 'de', 'adam', 'cma+adam' with its ``options``. For a
@@ -77,6 +77,8 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
     so the prompt may choose the class; pass ``classes=`` and ``space='z'`` to fix it. ``space`` may
     be any space the generator offers ('w', 'w+' and 'stylespace' for style-based generators) or a
     :class:`~latentlab.spaces.LatentSpace` built on it.
+    ``start`` (a vector [D] of the space, e.g. an inverted image's) centres the first population there instead of
+    at the prior's centre (pass a smaller step, e.g. ``options={"sigma": 0.3}``, to stay near it).
     ``state_path`` makes the run resumable: run again with the same settings to continue; a saved
     run with any other setting is refused (:class:`~latentlab.errors.RunMismatchError`) unless
     ``restart=True``. Ctrl-C returns the best so far. Reproducible from ``seed``.
@@ -98,10 +100,16 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
     if space is None:
         space = "z+class" if generator.conditional and classes is None else "z"
     objective = LatentObjective(generator, assessor, space=space, classes=classes, chunk_size=chunk_size)
-    search = make_optimizer(optimizer, objective.dim, check_population(population), seed=seed, **(options or {}))
+    options = dict(options or {})
+    if start is not None:
+        if "x0" in options:
+            raise InvalidInputError("give the start either as start= (a vector of the space) or as options['x0'], not both")
+        with torch.no_grad():
+            options["x0"] = objective.from_space(objective.space.check(start))[0].cpu()
+    search = make_optimizer(optimizer, objective.dim, check_population(population), seed=seed, **options)
     identity = None if state_path is None else run_identity(  # digests of the weights: only for a saved run
         method="evolve", prompt=prompt, assessor=assessor, generator=generator, space=objective.space.identity(),
-        classes=classes)
+        classes=classes, **({} if start is None else {"start": start}))
 
     def record_thumbnail(generation: int, x: torch.Tensor, fitness: torch.Tensor, result: RunResult) -> None:
         best = int(fitness.argmax())  # the objective kept the images it scored: no second generator pass

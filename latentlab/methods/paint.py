@@ -83,7 +83,8 @@ def _optimizer_options(name: str, options: dict | None, sigma: float) -> dict:
     return {**defaults, **(options or {})}
 
 
-def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: str, *, classes=None,
+def paint_by_word(generator, latents: torch.Tensor | None, mask: torch.Tensor, text: str, *, classes=None,
+                  styles: torch.Tensor | None = None,
                   edits: Sequence[RegionEdit] = (), layer: str | None = None, split: bool = True, optimizer: str = "cma",
                   generations: int = 30, population: int = 16, space: str | LatentSpace = "z", sigma: float = 0.7,
                   lambda_img: float = 5.0, perceptual: str | Distance | None = "auto", clip: str = "shapes-clip",
@@ -122,7 +123,7 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
         raise ValueError(f"give one mask [H, W] for the edit, got {mask.shape[0]}")
 
     # the base space, its class fixed at the image's own unless the space searches it; G_{z,m} over it
-    region = RegionSpace.for_image(generator, space, latents, classes, mask, layer, edits)
+    region = RegionSpace.for_image(generator, space, latents, classes, mask, layer, edits, styles)
     base = region.base
     with torch.no_grad():
         before = region.current()  # [1, 3, R, R]
@@ -138,7 +139,7 @@ def paint_by_word(generator, latents: torch.Tensor, mask: torch.Tensor, text: st
     search = make_optimizer(optimizer, objective.dim, population, seed=seed, x0=x0,
                             **_optimizer_options(optimizer, options, sigma))
     identity = None if state_path is None else run_identity(  # digests of the weights: only for a saved run
-        method="paint_by_word", text=text, generator=generator, latents=latents, classes=classes, mask=mask,
+        method="paint_by_word", text=text, generator=generator, latents=latents, styles=styles, classes=classes, mask=mask,
         edits=list(edits), layer=region.layer, split=split, space=base.identity(), fitness=fitness)
     run = run_optimizer(search, objective, generations, callbacks=callbacks, patience=patience, state_path=state_path,
                         identity=identity, restart=restart, progress=progress)

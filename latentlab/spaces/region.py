@@ -58,8 +58,8 @@ class RegionSpace(LatentSpace):
 
     name = "region"
 
-    def __init__(self, base: LatentSpace, z0: torch.Tensor, y0, mask: torch.Tensor, layer: str | None = None,
-                 edits: Sequence[RegionEdit] = ()):
+    def __init__(self, base: LatentSpace, z0: torch.Tensor | None, y0, mask: torch.Tensor, layer: str | None = None,
+                 edits: Sequence[RegionEdit] = (), styles: torch.Tensor | None = None):
         from latentlab.generators.style import StyleGenerator
 
         if not isinstance(base, LatentSpace) or base.decodes_to == "styles" or isinstance(base, RegionSpace):
@@ -70,13 +70,23 @@ class RegionSpace(LatentSpace):
         self.layer = layer or g.edit_layer or g.spatial_layers()[0]
         g._check_layer(self.layer)
         device = g.device
+        # an image found by inversion in W or W+ has no z: its W+ styles stand for it (``styles``)
+        self.ws0 = None
+        if styles is not None:
+            if not isinstance(g, StyleGenerator) or base.decodes_to != "wplus":
+                raise InvalidInputError(f"an image given by its styles is repainted in 'w' or 'w+' of a style-based "
+                                        f"generator; got {base.describe()}")
+            self.ws0 = g.check_wplus(torch.as_tensor(styles, dtype=torch.float32).reshape(1, g.num_ws, g.w_dim).to(device))
+            z0 = torch.zeros(1, g.latent_dim) if z0 is None else z0  # unused: the styles decide the image
+        elif z0 is None:
+            raise InvalidInputError("give the image's latents (z) or, for an image found in W or W+, its styles=")
         self.z0 = check_latents(torch.as_tensor(z0, dtype=torch.float32).reshape(1, -1).to(device), g.latent_dim)
-        self.y0 = class_vector(g, self.z0, y0)
+        self.y0 = None if self.ws0 is not None else class_vector(g, self.z0, y0)
         size = (g.resolution, g.resolution)
         self.mask = check_mask(mask, size).to(device)
         if self.mask.shape[0] != 1:
             raise InvalidInputError(f"give one mask [H, W] for the edit, got {self.mask.shape[0]}")
-        self.styled = base.decodes_to == "wplus" or any(e.styles is not None for e in edits)
+        self.styled = base.decodes_to == "wplus" or self.ws0 is not None or any(e.styles is not None for e in edits)
         if self.styled and not isinstance(g, StyleGenerator):
             raise InvalidInputError(f"edits made in W/W+ need a style-based generator; {type(g).__name__} has none")
         self.edits = [(None if e.z is None else check_latents(e.z.reshape(1, -1).to(device), g.latent_dim),
@@ -86,14 +96,18 @@ class RegionSpace(LatentSpace):
             self.render(self.start()[None])  # fails early, with the family's message, if the layer is not spatial
 
     @classmethod
-    def for_image(cls, generator, space, z0: torch.Tensor, y0, mask: torch.Tensor, layer: str | None = None,
-                  edits: Sequence[RegionEdit] = ()) -> RegionSpace:
+    def for_image(cls, generator, space, z0: torch.Tensor | None, y0, mask: torch.Tensor, layer: str | None = None,
+                  edits: Sequence[RegionEdit] = (), styles: torch.Tensor | None = None) -> RegionSpace:
         """The region space over ``space`` (a name or a LatentSpace of ``generator``), its class fixed at the image's
-        own ``y0`` wherever the base space keeps the class fixed."""
+        own ``y0`` wherever the base space keeps the class fixed; ``styles`` (W+ [num_ws, w_dim]) give the image
+        instead of ``z0`` when it was found in W or W+."""
         from latentlab.spaces.registry import resolve_space
 
+        if z0 is None:
+            z0 = torch.zeros(1, generator.latent_dim)
         z0 = check_latents(torch.as_tensor(z0, dtype=torch.float32).reshape(1, -1).to(generator.device), generator.latent_dim)
-        return cls(resolve_space(space, generator, classes=class_vector(generator, z0, y0)), z0, y0, mask, layer, edits)
+        classes = None if styles is not None else class_vector(generator, z0, y0)  # styles carry their class
+        return cls(resolve_space(space, generator, classes=classes), z0, y0, mask, layer, edits, styles)
 
     # --- the contract ---------------------------------------------------------------------
     def sample(self, n: int, *, seed: int | None = None, truncation: float | None = None) -> torch.Tensor:
@@ -125,15 +139,17 @@ class RegionSpace(LatentSpace):
     # --- the edit ---------------------------------------------------------------------------
     def start(self) -> torch.Tensor:
         """The image's own latents as a vector of this space [dim]."""
+        if self.ws0 is not None:
+            return self.base.flatten(self.ws0)[0]
         return self.base.encode(self.z0, self.y0)[0]
 
     def current(self) -> torch.Tensor:
         """The image being edited [1, 3, R, R]: G(z₀, y₀) with the accepted edits applied."""
         g = self.generator
         if not self.edits:
-            return g(self.z0, self.y0)
+            return g(self.z0, self.y0) if self.ws0 is None else g.synthesis(self.ws0)
         if self.styled:
-            return g.synthesize_edits_wplus(self._wplus(self.z0, self.y0), self._styled_edits(), self.layer)
+            return g.synthesize_edits_wplus(self._base_styles(), self._styled_edits(), self.layer)
         return g.synthesize_edits((self.z0, self.y0), [e[:3] for e in self.edits], self.layer)
 
     def edit(self, x: torch.Tensor, text: str = "") -> RegionEdit:
@@ -149,14 +165,19 @@ class RegionSpace(LatentSpace):
     def _wplus(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         return self.generator.broadcast(self.generator.mapping(z, y))
 
+    def _base_styles(self) -> torch.Tensor:
+        """W+ styles [1, num_ws, w_dim] of the image being edited."""
+        return self.ws0 if self.ws0 is not None else self._wplus(self.z0, self.y0)
+
     def _styled_edits(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
         return [(ws if ws is not None else self._wplus(z, y), mask) for z, y, mask, ws in self.edits]
 
     def _with_styles(self, ws: torch.Tensor) -> torch.Tensor:
         ws = self.generator.check_wplus(ws)
-        return self.generator.synthesize_edits_wplus(self._wplus(self.z0, self.y0), [*self._styled_edits(), (ws, self.mask)],
+        return self.generator.synthesize_edits_wplus(self._base_styles(), [*self._styled_edits(), (ws, self.mask)],
                                                      self.layer)
 
     def identity(self) -> dict:
-        return {**super().identity(), "base": self.base.identity(), "z0": self.z0, "y0": self.y0, "mask": self.mask,
+        return {**super().identity(), "base": self.base.identity(), "z0": self.z0, "y0": self.y0, "styles": self.ws0,
+                "mask": self.mask,
                 "layer": self.layer, "edits": [[t for t in e if t is not None] for e in self.edits]}

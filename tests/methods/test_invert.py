@@ -12,8 +12,8 @@ from latentlab import load_generator, render_shapes
 from latentlab.errors import CorruptFileError, InvalidInputError, RunMismatchError
 from latentlab.generators.stylegan2 import StyleGAN2, StyleGAN2Config, randomize_weights
 from latentlab.methods import InversionResult, invert
-from latentlab.methods.invert import lr_ramp, noise_penalty
 from latentlab.methods.inversion_losses import resolve_loss
+from latentlab.methods.invert import lr_ramp, noise_penalty
 from latentlab.spaces import resolve_space
 
 
