@@ -22,7 +22,7 @@ import torch
 from latentlab.errors import CorruptFileError, InvalidInputError
 from latentlab.files import atomic_write_bytes
 from latentlab.methods.inversion_result import InversionResult
-from latentlab.spaces import Direction, LatentSpace, RegionEdit, RegionSpace, resolve_space
+from latentlab.spaces import Direction, LatentSpace, RegionEdit, RegionSpace, WPlusSpace, WSpace, ZSpace, resolve_space
 from latentlab.spaces.direction import check_t_values
 
 FORMAT = "latentlab-edit/1"
@@ -57,7 +57,7 @@ class EditedImage:
         n = result.z.shape[0]
         if not (isinstance(index, int) and 0 <= index < n):
             raise InvalidInputError(f"index must be an image of the inversion, 0..{n - 1}, got {index!r}")
-        classes = None if result.classes is None or result.space != "z" else result.classes[index:index + 1]
+        classes = None if result.classes is None else result.classes[index:index + 1]  # held in Z; W ignores it
         noise = None if result.noise is None else [m[index:index + 1] for m in result.noise]
         target = None if result.target is None else result.target[index:index + 1]
         step = {"op": "invert", "space": result.space, "loss": result.loss_name, "psnr": None if target is None else
@@ -82,12 +82,12 @@ class EditedImage:
         """The region space over this image (with ``edits`` applied) for a new region ``mask``."""
         space = self.space_in(generator)
         x = self.latents.to(generator.device)
-        paint_space = self.paint_space or ("z" if space.decodes_to == "latents" else "w")
-        if space.decodes_to == "latents":
+        if not isinstance(space, (ZSpace, WSpace, WPlusSpace)):
+            raise InvalidInputError(f"regions are painted over images in Z, W or W+, not in {space.describe()}")
+        paint_space = self.paint_space or ("z" if isinstance(space, ZSpace) else "w")
+        if isinstance(space, ZSpace):
             z, y = space.decode(x)
             return RegionSpace.for_image(generator, paint_space, z, y, mask, self.layer, edits)
-        if space.decodes_to != "wplus":
-            raise InvalidInputError(f"regions are painted over images in Z, W or W+; {space.describe()} has no such form")
         return RegionSpace.for_image(generator, paint_space, None, None, mask, self.layer, edits, styles=space.decode(x)[0])
 
     # --- edits ------------------------------------------------------------------------------------
@@ -115,11 +115,11 @@ class EditedImage:
         from latentlab.methods.paint import paint_by_word
 
         image_space = self.space_in(generator)
-        paint_space = space or self.paint_space or ("z" if image_space.decodes_to == "latents" else "w")
-        if self.paint_space is not None and paint_space != self.paint_space:
-            raise InvalidInputError(f"this image's regions were painted in {self.paint_space!r}; paint the next one there too")
+        if not isinstance(image_space, (ZSpace, WSpace, WPlusSpace)):
+            raise InvalidInputError(f"regions are painted over images in Z, W or W+, not in {image_space.describe()}")
+        paint_space = space or self.paint_space or ("z" if isinstance(image_space, ZSpace) else "w")
         x = self.latents.to(generator.device)
-        if image_space.decodes_to == "latents":
+        if isinstance(image_space, ZSpace):
             z, y = image_space.decode(x)
             found = paint_by_word(generator, z[0], mask, text, classes=y, edits=self.edits, layer=self.layer,
                                   space=paint_space, **paint)
@@ -146,13 +146,12 @@ class EditedImage:
         if not isinstance(direction, Direction):
             raise InvalidInputError(f"expected a latentlab Direction, got {type(direction).__name__}")
         if layers is not None:
-            if direction.space != "w":
-                raise InvalidInputError(f"layers= chooses the W+ layers a W direction moves; {direction.name!r} lives in "
-                                        f"{direction.space!r}")
-            indices = resolve_space("w", generator).layer_indices(layers)
+            w = resolve_space("w", generator)
+            w.adopt(direction)  # layers= chooses the W+ layers a W direction moves: refuses any other
+            indices = w.layer_indices(layers)
             direction = Direction(direction.vector, direction.name, direction.method, direction.projection,
                                   direction.keep_norm, dict(direction.info), "w", tuple(indices))
-            if self.space == "w":
+            if isinstance(self.space_in(generator), WSpace):
                 raise InvalidInputError("a direction moves some layers only in W+: invert into 'w+' to edit by layer")
         return self.space_in(generator).adopt(direction)
 
