@@ -16,6 +16,7 @@ from latentlab.widgets.common import (
 )
 from latentlab.widgets.direction_explorer import DirectionExplorer, DirectionState
 from latentlab.widgets.evolution_gallery import EvolutionGallery, GalleryState
+from latentlab.widgets.image_editor import ImageEditor, ImageEditorState
 from latentlab.widgets.latent_walk import LatentWalk, WalkState
 from latentlab.widgets.paint_canvas import PaintCanvas, PaintSession
 from latentlab.widgets.style_mixer import StyleMixer, StyleMixState
@@ -24,7 +25,7 @@ from latentlab.widgets.units_explorer import UnitsExplorer, UnitsState
 from latentlab.widgets.video import save_gif, save_mp4
 
 __all__ = [
-    "ClassMixer", "DirectionExplorer", "DirectionState", "ErrorCapture", "EvolutionGallery", "Explorer", "GalleryState", "LatentWalk", "LatestValueThrottle", "MixState",
+    "ClassMixer", "DirectionExplorer", "DirectionState", "ErrorCapture", "EvolutionGallery", "Explorer", "GalleryState", "ImageEditor", "ImageEditorState", "LatentWalk", "LatestValueThrottle", "MixState",
     "PaintCanvas", "PaintSession", "PixelReadout", "ShapesReadout", "StyleMixState", "StyleMixer", "TruncationExplorer", "TruncationState", "UnitsExplorer", "UnitsState", "WalkState", "enable_colab_widgets", "figure_to_png",
     "image_bytes", "new_figure", "save_gif", "save_mp4", "show_image",
 ]

@@ -2,10 +2,12 @@
 
 For each frontend a server starts on a free localhost port with a temporary root and token; a notebook
 written there creates and ``display()``s a ``LatentWalk`` and a ``PaintCanvas`` on the embedded
-``shapes-biggan``; the browser opens it, runs all cells, and the tests check what a person sees:
-the widget views render (slider, image with real bytes, the ipycanvas canvases), moving the walk's
-position slider with the mouse replaces the displayed image bytes, and a mouse drag on the paint
-canvas reaches the kernel as a non-empty mask. Screenshots are kept (see conftest.py).
+``shapes-biggan`` and an ``ImageEditor`` on ``shapes-stylegan``; the browser opens it, runs all cells,
+and the tests check what a person sees: the widget views render (slider, image with real bytes, the
+ipycanvas canvases), moving the walk's position slider with the mouse replaces the displayed image
+bytes, a mouse drag on the paint canvas reaches the kernel as a non-empty mask, and a PNG uploaded
+through the editor's FileUpload is inverted with live progress, after which dragging a direction
+slider changes the edited image. Screenshots are kept (see conftest.py).
 
 Skipped only when JupyterLab, Notebook 7, Playwright or Chromium is missing (``LATENTLAB_REQUIRE_BROWSER=1``
 turns that into a failure). Installed by ``pip install -e ".[dev,browser]"`` and ``apt-get install chromium``.
@@ -45,8 +47,21 @@ CELLS = [
     "      f'errors={len(walk.errors) + len(canvas.errors)}')\n"
     "for error in walk.errors + canvas.errors:\n"
     "    print(repr(error))",
+    # 4: bring your own image: upload, invert, edit (the inversion runs in a background thread)
+    "from latentlab.widgets import ImageEditor\n"
+    "editor = ImageEditor(latentlab.load_generator('shapes-stylegan'), steps=30)\n"
+    "display(editor)",
+    # 5: what the editor holds (re-run after the interactions)
+    "s = editor.state\n"
+    "print(f'EDITOR target={int(s.target is not None)} inverted={int(s.result is not None)} running={int(s.running)} '\n"
+    "      f'progress={s.progress:.2f} moved={sum(abs(v) for v in s.values.values()):.2f} errors={len(editor.errors)}')\n"
+    "for error in editor.errors:\n"
+    "    print(repr(error))",
 ]
-RUN_TIMEOUT_MS = 75_000  # kernel start, torch and latentlab imports, three cells, on 2 busy cores
+EDITOR_CELL, EDITOR_STATE_CELL = 4, 5
+EDITOR_LINE = re.compile(r"EDITOR target=(?P<target>[01]) inverted=(?P<inverted>[01]) running=(?P<running>[01]) "
+                         r"progress=(?P<progress>[0-9.]+) moved=(?P<moved>[0-9.]+) errors=(?P<errors>\d+)")
+RUN_TIMEOUT_MS = 75_000  # kernel start, torch and latentlab imports, the cells, on 2 busy cores
 
 
 def notebook_json() -> dict:
@@ -86,23 +101,31 @@ class Lab:
         return {"mask_sum": float(match["mask"]), "position": int(match["position"]), "errors": int(match["errors"]),
                 "text": text}
 
-    def rerun_state_cell(self) -> dict:
-        """Run the state cell again and return what it printed once the new output is there."""
-        before = self.cell(3).locator(".jp-InputPrompt").inner_text()
-        self.page.evaluate("""() => {
+    def editor_state(self) -> dict:
+        text = self.outputs(EDITOR_STATE_CELL).first.inner_text()
+        match = EDITOR_LINE.search(text)
+        assert match, f"unexpected output of the editor's state cell: {text!r}"
+        return {**{k: int(match[k]) for k in ("target", "inverted", "running", "errors")},
+                "progress": float(match["progress"]), "moved": float(match["moved"]), "text": text}
+
+    def rerun_state_cell(self, index: int = 3, marker: str = "STATE") -> dict:
+        """Run a state cell again (the walk's and canvas's, or the editor's) and return what it printed once the new
+        output is there."""
+        before = self.cell(index).locator(".jp-InputPrompt").inner_text()
+        self.page.evaluate("""index => {
             const panel = window.jupyterapp.shell.currentWidget;
-            panel.content.activeCellIndex = 3;
+            panel.content.activeCellIndex = index;
             panel.content.deselectAll();
-        }""")
+        }""", index)
         self.command("notebook:run-cell")
         # the prompt goes [n] -> [*] -> [n+1]; wait for a new number
         self.page.wait_for_function(
-            """([before]) => {
-                const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[3];
+            """([before, index, marker]) => {
+                const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
                 const prompt = cell.querySelector('.jp-InputPrompt').innerText;
-                return prompt !== before && /\\[\\d+\\]/.test(prompt) && /STATE/.test(cell.innerText);
-            }""", arg=[before], timeout=20_000)
-        return self.kernel_state()
+                return prompt !== before && /\\[\\d+\\]/.test(prompt) && cell.innerText.includes(marker);
+            }""", arg=[before, index, marker], timeout=20_000)
+        return self.kernel_state() if index == 3 else self.editor_state()
 
     def error_outputs(self) -> list[str]:
         """Tracebacks shown anywhere in the notebook (cell errors, and stderr such as the explorers' error areas)."""
@@ -132,15 +155,17 @@ def lab(lab_server, browser_context, artifacts_dir, keep):
     started = time.perf_counter()
     page.goto(lab_server.lab_url(NOTEBOOK))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=45_000)
-    page.wait_for_function("""() => {
+    page.wait_for_function("""count => {
         const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
         const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
-        return kernel && kernel.status === 'idle' && panel.content.widgets.length === 4;
-    }""", timeout=45_000)
+        return kernel && kernel.status === 'idle' && panel.content.widgets.length === count;
+    }""", arg=len(CELLS), timeout=45_000)
     lab.command("notebook:run-all-cells")
     try:
-        page.wait_for_function("() => /STATE mask_sum=/.test(document.querySelectorAll('.jp-Notebook .jp-Cell')[3].innerText)",
-                               timeout=RUN_TIMEOUT_MS)
+        page.wait_for_function("""() => {
+            const cells = document.querySelectorAll('.jp-Notebook .jp-Cell');
+            return /STATE mask_sum=/.test(cells[3].innerText) && /EDITOR target=/.test(cells[5].innerText);
+        }""", timeout=RUN_TIMEOUT_MS)
     except Exception:
         lab.screenshot("run-all-failed")
         raise AssertionError(f"the notebook did not finish running; outputs: {lab.error_outputs()}\n"
@@ -288,3 +313,89 @@ def test_paint_canvas_renders_and_a_drag_paints_the_mask(lab):
     canvas.scroll_into_view_if_needed()
     lab.screenshot("paint-canvas-stroke")
     lab.element_screenshot(lab.cell(2), "paint-canvas-cell")
+
+
+def test_image_editor_uploads_inverts_and_a_slider_edits(lab, tmp_path):
+    """Bring your own image: upload a PNG through the FileUpload, press Invert, watch the progress, drag a slider."""
+    import latentlab
+    from latentlab.images import to_bytes
+
+    page, out = lab.page, lab.outputs(EDITOR_CELL)
+    assert lab.editor_state()["target"] == 0
+    png = tmp_path / "my-shape.png"
+    png.write_bytes(to_bytes(latentlab.render_shapes(1, seed=2).images[0]))
+    images = out.locator("img.widget-image")
+    assert images.count() == 3, out.inner_html()[:2000]  # image, reconstruction, edited
+    target, reconstruction, edited = images.nth(0), images.nth(1), images.nth(2)
+    upload = out.locator("button.widget-upload")
+    upload.scroll_into_view_if_needed()
+    src = target.evaluate("img => img.src")
+
+    # The FileUpload button opens the browser's file chooser (its <input type=file> is not in the DOM): choose the PNG.
+    with page.expect_file_chooser() as chooser:
+        upload.click()
+    chooser.value.set_files(str(png))
+    page.wait_for_function("([img, before]) => img.src !== before && img.complete && img.naturalWidth > 0",
+                           arg=[target.element_handle(), src], timeout=15_000)
+    state = lab.rerun_state_cell(EDITOR_STATE_CELL, "EDITOR")
+    assert state["target"] == 1 and state["inverted"] == 0 and state["errors"] == 0, state["text"]
+
+    # Press Invert; record what the progress bar and the reconstruction show while the inversion runs.
+    page.evaluate("""([bar, img]) => {
+        window.__editorSeen = {widths: [], srcs: []};
+        new MutationObserver(() => window.__editorSeen.widths.push(bar.style.width))
+            .observe(bar, {attributes: true, attributeFilter: ['style']});
+        new MutationObserver(() => window.__editorSeen.srcs.push(img.src))
+            .observe(img, {attributes: true, attributeFilter: ['src']});
+    }""", [out.locator(".widget-hprogress", has=page.locator(".widget-label", has_text="inversion")).locator(".progress-bar").first
+           .element_handle(), reconstruction.element_handle()])
+    started = time.perf_counter()
+    out.locator("button.widget-button", has_text=re.compile(r"^\s*Invert\s*$")).click()
+    deadline = time.monotonic() + 60
+    state = lab.rerun_state_cell(EDITOR_STATE_CELL, "EDITOR")
+    while not state["inverted"] and time.monotonic() < deadline:  # the kernel stays free: the inversion is in a thread
+        page.wait_for_timeout(500)
+        state = lab.rerun_state_cell(EDITOR_STATE_CELL, "EDITOR")
+    assert state["inverted"] and state["progress"] == 1.0 and state["errors"] == 0, state["text"]
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=edited.element_handle(), timeout=15_000)
+    inverted_s = time.perf_counter() - started
+    seen = page.evaluate("() => window.__editorSeen")
+    widths = [float(w.rstrip("%")) for w in seen["widths"] if w.endswith("%")]
+    assert widths and max(widths) == 100.0, seen
+    assert any(0 < w < 100 for w in widths), f"the progress bar jumped to the end with no step in between: {seen}"
+    assert len(set(seen["srcs"])) >= 2, f"the reconstruction was not refreshed while the inversion ran: {seen}"
+    _, recon = image_bytes(page, reconstruction)
+    assert recon.startswith(b"\x89PNG") and len(recon) > 1000, "the final reconstruction should be a PNG"
+    src_before, bytes_before = image_bytes(page, edited)
+    assert bytes_before.startswith(b"\x89PNG") and len(bytes_before) > 1000
+    lab.screenshot("image-editor-inverted")
+
+    # Drag the first direction's slider a quarter of its track to the right with the mouse.
+    slider = out.locator(".widget-slider", has=page.locator(".widget-label", has_text="sefa-w0"))
+    assert slider.count() == 1, out.inner_html()[:2000]
+    track, handle = slider.locator(".noUi-target").first, slider.locator(".noUi-handle").first
+    track.scroll_into_view_if_needed()
+    page.wait_for_function("el => !el.hasAttribute('disabled')", arg=track.element_handle(), timeout=10_000)
+    box, knob = track.bounding_box(), handle.bounding_box()
+    page.mouse.move(knob["x"] + knob["width"] / 2, knob["y"] + knob["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.75, knob["y"] + knob["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_function("([img, before]) => img.src !== before && img.complete && img.naturalWidth > 0",
+                           arg=[edited.element_handle(), src_before], timeout=15_000)
+    deadline = time.monotonic() + 10  # a JPEG at once, then the PNG of the settled edit
+    src_after, bytes_after = image_bytes(page, edited)
+    while not bytes_after.startswith(b"\x89PNG") and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        src_after, bytes_after = image_bytes(page, edited)
+    assert bytes_after.startswith(b"\x89PNG"), "the edited image never settled on a PNG"
+    assert hashlib.sha256(bytes_after).digest() != hashlib.sha256(bytes_before).digest(), "the edited image did not change"
+    readout = float(slider.locator(".widget-readout").inner_text().strip())
+    assert readout > 0, readout
+    state = lab.rerun_state_cell(EDITOR_STATE_CELL, "EDITOR")
+    assert abs(state["moved"] - readout) < 0.01 and state["errors"] == 0, state["text"]
+    assert not lab.error_outputs(), lab.error_outputs()
+    print(f"upload → inverted in {inverted_s:.1f} s ({len(widths)} progress updates, {len(set(seen['srcs']))} reconstructions "
+          f"shown); slider at {readout:.2f} changed the edited image")
+    lab.screenshot("image-editor-moved")
+    lab.element_screenshot(lab.cell(EDITOR_CELL), "image-editor-cell")
