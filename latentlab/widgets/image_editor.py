@@ -29,7 +29,7 @@ from latentlab.errors import InvalidInputError, check_display_size, check_float,
 from latentlab.masks import stamp_stroke
 from latentlab.methods.edit import EditedImage
 from latentlab.methods.inversion_result import InversionResult
-from latentlab.spaces import Direction, resolve_space
+from latentlab.spaces import Direction, WPlusSpace, WSpace, resolve_space
 from latentlab.widgets.common import Explorer, LatestValueThrottle, show_image
 from latentlab.widgets.direction_explorer import _label, check_t_range
 from latentlab.widgets.paint_canvas import MASK_RGBA, MODES
@@ -51,7 +51,8 @@ def default_directions(generator, space: str, k: int = DEFAULT_DIRECTIONS) -> di
     else in Z (``sefa_directions``)."""
     from latentlab.methods.sefa import sefa_directions, style_sefa_directions
 
-    found = style_sefa_directions(generator, k=k) if _is_style(generator) and space != "z" else sefa_directions(generator, k=k)
+    in_styles = _is_style(generator) and isinstance(resolve_space(space, generator), (WSpace, WPlusSpace))
+    found = style_sefa_directions(generator, k=k) if in_styles else sefa_directions(generator, k=k)
     return {d.name: d for d in found}
 
 
