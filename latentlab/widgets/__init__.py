@@ -16,7 +16,8 @@ from latentlab.widgets.common import (
 )
 from latentlab.widgets.direction_explorer import DirectionExplorer, DirectionState
 from latentlab.widgets.evolution_gallery import EvolutionGallery, GalleryState
-from latentlab.widgets.image_editor import ImageEditor, ImageEditorState
+from latentlab.widgets.image_editor import ImageEditor
+from latentlab.widgets.image_editor_state import ImageEditorState
 from latentlab.widgets.latent_walk import LatentWalk, WalkState
 from latentlab.widgets.paint_canvas import PaintCanvas, PaintSession
 from latentlab.widgets.style_mixer import StyleMixer, StyleMixState
