@@ -548,7 +548,8 @@ def _step_label(step: dict) -> str:
         scores = step.get("scores") or {}
         score = (f" (masked CLIP score {scores['inside_before']:.3f} → {scores['inside_after']:.3f})"
                  if "inside_before" in scores else "")
-        return f"painted {step['text']!r}{score}"
+        cut = " — interrupted: the best repaint found before Ctrl-C" if step.get("interrupted") else ""
+        return f"painted {step['text']!r}{score}{cut}"
     return str(step.get("op"))
 
 

@@ -129,6 +129,7 @@ class EditedImage:
         layer = self.layer or generator.edit_layer
         step = {"op": "paint", "text": text, "space": paint_space, "layer": layer,
                 "scores": found.scores, "outside_change": found.outside_change,
+                "interrupted": bool(found.run is not None and found.run.interrupted),
                 **{k: v for k, v in paint.items() if isinstance(v, (int, float, str, bool))}}
         return replace(self, edits=list(found.edits), layer=layer, paint_space=paint_space, steps=[*self.steps, step])
 
