@@ -192,6 +192,7 @@ def photo_section(root: Path, s: dict) -> dict:
                      "start": "encoder mean, then refined" if encoded is not None else "8 random restarts"}
         if encoded is not None:
             out[name]["psnr_encoder_only"] = round(float(psnr(encoded, target)[0]), 2)
+            out[name]["psnr_features_after_d1"] = round(feature_refinement(g, found.z, target, "d1", steps), 2)
         print(f"  photo {name}: {out[name]}", flush=True)
         row = [target, *([] if encoded is None else [encoded]), found.images.cpu(), moved[:1], moved[1:]]
         rows.append(torch.cat([upscale(r.cpu(), 128 // g.resolution) for r in row]))
@@ -204,6 +205,23 @@ def photo_section(root: Path, s: dict) -> dict:
     out["strip_columns"] = {"celeba_dcgan": ["target", "inverted", "sefa 0 −3", "sefa 0 +3"],
                             "celeba_vae": ["target", "encoder", "refined", "sefa 0 −3", "sefa 0 +3"]}
     return out
+
+
+def feature_refinement(g, z: torch.Tensor, target: torch.Tensor, layer: str, steps: int) -> float:
+    """PSNR when the features after ``layer`` are optimised too (GAN Seeing's layer inversion): how much of the miss
+    is the decoder's reach from z. Not a latent of the model, so not an edit path; reported as a diagnostic."""
+    split = g.split(layer)
+    with torch.no_grad():
+        features = split.f(z).clone()
+    features.requires_grad_(True)
+    opt = torch.optim.Adam([features], lr=0.01)
+    for _ in range(steps):
+        loss = ((split.h(features).clamp(0, 1) - target) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        return float(psnr(split.h(features).clamp(0, 1), target)[0])
 
 
 def targets_report(r: dict) -> list[tuple]:
