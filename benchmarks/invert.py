@@ -126,7 +126,10 @@ def editing_section(kept: dict, s: dict) -> dict:
         report["hue_change_per_x"] = round(float((torch.minimum(turn, 1 - turn) / dx).mean()), 4)
         shapes = torch.stack([r.shape.cpu() for r in readings])
         report["shape_flip_share"] = round(float((shapes != shapes[:, AMOUNTS.index(0.0)][:, None]).float().mean()), 4)
-        out[space] = {"monotonic_share": round(monotonic, 3), "x_slope": round(float(dx.mean() / (AMOUNTS[-1] - AMOUNTS[0])), 4),
+        mean_x = x.mean(dim=0)
+        out[space] = {"mean_x": [round(float(v), 4) for v in mean_x],
+                      "mean_monotonic": bool(((mean_x[1:] - mean_x[:-1]) > 0).all()),
+                      "monotonic_share": round(monotonic, 3), "x_slope": round(float(dx.mean() / (AMOUNTS[-1] - AMOUNTS[0])), 4),
                       "x_range": round(float((x[:, -1] - x[:, 0]).mean()), 4), "entanglement": report, "n": n}
         print(f"  editing {space}: {out[space]}", flush=True)
     return out
@@ -231,6 +234,10 @@ def targets_report(r: dict) -> list[tuple]:
     rows.append(("W+ class agreement", wp["class_agreement"], "≥ 0.95", wp["class_agreement"] >= 0.95))
     single = r["shapes-stylegan"]["single_image_seconds"]
     rows.append(("one 64 px W+ inversion (s)", single, "≤ 10", single <= 10))
+    for space in ("w", "w+"):
+        e = r["editing"][space]
+        rows.append((f"x edit in {space.upper()}: mean probe x rises (share of images)",
+                     f"{e['mean_monotonic']} ({e['monotonic_share']})", "monotonic", e["mean_monotonic"]))
     if "vae" in r.get("mnist", {}):
         v = r["mnist"]["vae"]["lenet_class_agreement"]
         rows.append(("MNIST VAE class kept", v, "≥ 0.90", v >= 0.90))

@@ -125,7 +125,7 @@ a slope whose 95% confidence interval lies above 0 shows that the direction real
 code("""
 validation = result.validation(G, target, alphas=ALPHAS, n=60, seed=1)
 fit = validation.fit()
-print(f"slope {fit.slope:.2f}, 95% CI [{fit.ci_low:.2f}, {fit.ci_high:.2f}]")
+print(f"slope {fit.slope:.2f}, 95% CI [{fit.ci_low:.1f}, {fit.ci_high:.1f}]")  # one decimal: the bounds sit near rounding edges
 validation.plot(); plt.show()
 """)
 md("""
