@@ -28,7 +28,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from latentlab.assessors.base import check_images
@@ -36,6 +35,8 @@ from latentlab.errors import InvalidInputError, RunMismatchError, check_positive
 from latentlab.latents import project_to_ball
 from latentlab.methods.inversion_losses import LOSS_TERMS, LossFn, loss_name, resolve_loss
 from latentlab.methods.inversion_result import InversionResult, InversionState
+from latentlab.methods.inversion_starts import starting_points
+from latentlab.methods.projector import NOISE_WEIGHT, W_NOISE, W_NOISE_END, lr_ramp, noise_matters, noise_penalty
 from latentlab.spaces import LatentSpace, WPlusSpace, WSpace, resolve_space
 from latentlab.spaces.z import class_input
 
@@ -45,9 +46,6 @@ RECIPES = ("seed002", "projector")
 #: step follows the gradient's direction and coordinates the loss ignores stay put
 OPTIMIZERS = ("adam", "isotropic")
 BETAS, EPS = (0.9, 0.999), 1e-8
-#: stylegan2-ada projector constants: lr ramps, the fading noise on w, the noise-map penalty
-RAMPUP, RAMPDOWN, W_NOISE, W_NOISE_END, NOISE_WEIGHT = 0.05, 0.25, 0.05, 0.75, 1e5
-MEAN_SAMPLES = 512  # prior samples averaged for the mean style of each class
 
 
 @dataclass
@@ -59,25 +57,6 @@ class InversionProgress:
     loss: float  # mean over targets of the best candidate's loss at this step
     stage: str  # the space being optimised in this stage ('w' during the W stage of a W+ projection)
     images: torch.Tensor  # [N, 3, H, W] the first candidate's current images, detached
-
-
-def lr_ramp(t: float) -> float:
-    """The projector's learning-rate factor at fraction ``t`` of a stage: linear ramp up, cosine ramp down."""
-    down = min(1.0, (1.0 - t) / RAMPDOWN)
-    return (0.5 - 0.5 * math.cos(down * math.pi)) * min(1.0, t / RAMPUP)
-
-
-def noise_penalty(maps: list[torch.Tensor]) -> torch.Tensor:
-    """The projector's noise regulariser per row [N]: squared autocorrelation at one pixel, at every scale."""
-    total = 0.0
-    for noise in maps:
-        while True:
-            total = total + (noise * torch.roll(noise, 1, dims=3)).mean(dim=(1, 2, 3)) ** 2
-            total = total + (noise * torch.roll(noise, 1, dims=2)).mean(dim=(1, 2, 3)) ** 2
-            if noise.shape[-1] <= 8:
-                break
-            noise = F.avg_pool2d(noise, 2)
-    return total
 
 
 class _LatentAdam:
@@ -174,7 +153,7 @@ def invert(generator, target: torch.Tensor, *, space: str | LatentSpace = "z", l
     search_steps = max(1, default_search) if search_steps is None else check_positive_int("search_steps", search_steps)
 
     stages = _stages(searched, projector, steps, w_steps)
-    use_noise = projector and bool(g.noise_layers()) and (noise or (noise is None and _noise_matters(searched)))
+    use_noise = projector and bool(g.noise_layers()) and (noise or (noise is None and noise_matters(searched)))
     if noise and not use_noise:
         raise InvalidInputError("noise=True optimises the noise inputs of a style-based generator with the 'projector' "
                                 f"recipe; {type(g).__name__} in {searched.name!r} with recipe {recipe!r} has none to optimise")
@@ -197,7 +176,7 @@ def invert(generator, target: torch.Tensor, *, space: str | LatentSpace = "z", l
         history = list(resume.history) if isinstance(resume, InversionResult) else []
     else:
         stage_index, step, stage = 0, 0, stages[0]
-        x0 = _starts(stage.space, searched, z_init, n, k, restarts, y_rows, seed, projector)
+        x0 = starting_points(stage.space, searched, z_init, n, k, restarts, y_rows, seed, projector)
         opt = _LatentAdam(stage.u(_project(stage.space, x0, radius)), optimizer == "isotropic")
         best_x, best_loss = opt.x.detach().clone(), torch.full((opt.x.shape[0],), math.inf, device=g.device)
         best_x = stage.x(best_x)
@@ -346,17 +325,6 @@ def _stages(space: LatentSpace, projector: bool, steps: int, w_steps: int | None
     return [_units(space, steps, projector)]
 
 
-@torch.no_grad()
-def _noise_matters(space: LatentSpace) -> bool:
-    """Whether the generator's noise inputs can change its images by at least one grey level (at the mean vector):
-    a generator that learnt to ignore its noise gains nothing from optimising it."""
-    g, mean = space.generator, space.statistics()[0][None]
-    plain = space.render(mean)
-    with g.noise_inputs([m * 0 for m in g.noise_maps(1)]):
-        quiet = space.render(mean)
-    return float((plain - quiet).abs().max()) >= 1 / 255
-
-
 def _units(space: LatentSpace, steps: int, projector: bool) -> _Stage:
     stats = space.statistics() if projector else None
     if stats is None:
@@ -381,56 +349,6 @@ def _project(space: LatentSpace, x: torch.Tensor, radius: float | None) -> torch
 def _rendering(space: LatentSpace, y_rows: torch.Tensor | None) -> LatentSpace:
     """The space that renders the rows: Z holds each row's class; W-like vectors carry their own."""
     return space if y_rows is None or space.class_in_coordinates else space.with_classes(y_rows)
-
-
-def _starts(space: LatentSpace, searched: LatentSpace, z_init, n: int, k: int, restarts: int, y_rows, seed: int,
-            projector: bool) -> torch.Tensor:
-    """Starting vectors [K·N, D] of the first stage's space, candidate-major: the first restart of every candidate
-    starts at ``z_init`` or (projector) at the mean style of its class; the others at prior samples."""
-    g = space.generator
-    rows, groups = k * n, k // restarts
-    base = None
-    if z_init is not None:
-        if not isinstance(z_init, torch.Tensor) or z_init.shape != (n, searched.dim):
-            raise InvalidInputError(f"z_init must have shape {(n, searched.dim)} (vectors of the {searched.name!r} space), "
-                                    f"got {tuple(getattr(z_init, 'shape', ()))}")
-        base = z_init.detach().to(g.device).float()
-        if space is not searched:  # a W+ start for a projection that begins in W: its layers' mean
-            base = g.check_wplus(searched.decode(base)).mean(dim=1)
-        base = base.repeat(groups, 1)
-    elif projector:
-        base = _mean_starts(space, y_rows, n, groups)
-    if base is None:
-        return _random_starts(space, rows, seed, y_rows)
-    starts = base.view(groups, 1, n, -1).expand(-1, restarts, -1, -1).clone()  # [groups, restarts, N, D]
-    if restarts > 1:
-        starts[:, 1:] = _random_starts(space, rows, seed, y_rows).view(groups, restarts, n, -1)[:, 1:]
-    return starts.reshape(rows, -1)
-
-
-def _random_starts(space: LatentSpace, count: int, seed: int, y_rows) -> torch.Tensor:
-    """``count`` prior samples of the space; W-like spaces map them with each row's class."""
-    if y_rows is None or not space.class_in_coordinates:
-        return space.sample(count, seed=seed)
-    return space.encode(space.generator.sample_latents(count, seed=seed), y_rows)
-
-
-@torch.no_grad()
-def _mean_starts(space: LatentSpace, y_rows, n: int, groups: int) -> torch.Tensor:
-    """The mean vector of the space per candidate group and target [groups · N, D]: of its class, or overall."""
-    z = space.generator.sample_latents(MEAN_SAMPLES, seed=7)
-    if y_rows is None:
-        return space.encode(z, None).mean(dim=0).expand(groups * n, -1).clone()
-    first = y_rows.view(groups, -1, n, *y_rows.shape[1:])[:, 0].reshape(groups * n, *y_rows.shape[1:])
-    means: dict = {}
-    out = []
-    for cls in first:
-        key = int(cls) if cls.dim() == 0 else tuple(cls.tolist())
-        if key not in means:
-            labels = cls.expand(MEAN_SAMPLES) if cls.dim() == 0 else cls.expand(MEAN_SAMPLES, -1)
-            means[key] = space.encode(z, labels).mean(dim=0)
-        out.append(means[key])
-    return torch.stack(out)
 
 
 def _noise_optimizer(maps: list[torch.Tensor], t: dict, steps_taken: int) -> _LatentAdam:

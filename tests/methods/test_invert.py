@@ -13,7 +13,7 @@ from latentlab.errors import CorruptFileError, InvalidInputError, RunMismatchErr
 from latentlab.generators.stylegan2 import StyleGAN2, StyleGAN2Config, randomize_weights
 from latentlab.methods import InversionResult, invert
 from latentlab.methods.inversion_losses import resolve_loss
-from latentlab.methods.invert import lr_ramp, noise_penalty
+from latentlab.methods.projector import lr_ramp, noise_penalty
 from latentlab.spaces import resolve_space
 
 
