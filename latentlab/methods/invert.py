@@ -111,9 +111,12 @@ def invert(generator, target: torch.Tensor, *, space: str | LatentSpace = "z", l
     soft vectors) hold a conditional generator's class; None searches it. ``z_init`` [N, D] starts
     from given vectors of the space instead (the recursive trajectories of seed 002 eq. 4.9);
     ``radius`` bounds Z (default √d); ``optimizer`` "adam" or "isotropic"; ``noise`` optimises the
-    noise inputs (default: with "projector", where they change the image by a grey level or more); ``w_steps`` the W stage of a
-    W+ projection (default half the steps); ``search_steps`` when candidates (classes × restarts)
-    are pruned to one per target (default a quarter of the steps).
+    noise inputs (default: with "projector", where they change the image by a grey level or more);
+    ``w_steps`` is the W stage of a W+ projection (default half the steps); ``search_steps`` is when
+    the candidates (classes × restarts) are pruned to one per target (default half the steps in Z, a
+    quarter with "projector"). ``callback(progress)`` sees every step (an :class:`InversionProgress`).
+    The starts and the noise on w are drawn for the whole batch from ``seed``: the same batch and
+    seed give the same result.
     """
     started = time.perf_counter()
     target = check_images(target).detach().to(generator.device).float()
