@@ -12,13 +12,14 @@ shapes-stylegan    fresh ``render_shapes`` scenes (seeds no model was trained on
                    inversion of one 64 px image with the default settings
 shapes-biggan      the same scenes into Z
 editing            each W / W+ inversion moved along the probe-x boundary (fitted in W, amounts in units of
-                   the prior's spread along it): the share of images whose probe x rises monotonically, the
-                   mean x slope, and the entanglement report (the change of y, scale, hue and the share of
-                   shape flips per unit of x)
+                   the prior's spread along it), and generated images moved the same way for reference: the
+                   mean probe x per amount, the share of images whose x rises monotonically, the x slope, and
+                   the entanglement report (the mean change of y, scale and hue per unit of mean x change,
+                   and the share of shape flips)
 mnist              real MNIST test digits into the MNIST GAN (Z) and VAE (encoder mean, then refined in Z):
                    ``lenet_class_agreement`` of the reconstruction with the true label, ``psnr``
 photo              the astronaut portrait, face-cropped, into the CelebA DCGAN (32 px, Z) and the CelebA VAE
-                   (64 px, encoded then refined), then moved along the model's first SeFa direction;
+                   (64 px, encoded then refined), then moved ±2 prior spreads along the model's first SeFa direction;
                    ``psnr``, ``seconds``; the strip is ``results/invert_photo_strip.png``
 =================  ==========================================================================================
 
@@ -29,6 +30,7 @@ class of ≥ 0.90 of the digits; the face VAE reaches ≥ 20 dB; one 64 px inver
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -96,6 +98,12 @@ def shapes_section(s: dict) -> tuple[dict, dict]:
     return results, kept
 
 
+def first_batch(s: dict) -> dict:
+    """The W and W+ inversions of the first batch of scenes, as :func:`shapes_section` keeps them."""
+    g, targets = load_generator("shapes-stylegan"), render_shapes(s["n"], seed=SEED).images[:s["batch"]]
+    return {space: invert(g, targets, space=space, loss="mse", steps=s["steps"], seed=0) for space in ("w", "w+")}
+
+
 def editing_section(kept: dict, s: dict) -> dict:
     """Move each W / W+ inversion along the probe-x boundary and read what changes."""
     g = load_generator("shapes-stylegan")
@@ -106,30 +114,34 @@ def editing_section(kept: dict, s: dict) -> dict:
         spread = float((w.sample(1000, seed=1) @ direction.unit).std())
     out = {"direction": {"method": direction.method, "accuracy": round(direction.info.get("accuracy", float("nan")), 3),
                          "spread": round(spread, 4)}, "amounts": list(AMOUNTS)}
-    for space, found in kept.items():
-        n = min(s["edit_n"], found.z.shape[0])
+    with torch.no_grad():  # the reference: images the generator made, moved the same way
+        made = w.sample(s["edit_n"], seed=2)
+    starts = {space: [EditedImage.from_inversion(found, i) for i in range(min(s["edit_n"], found.z.shape[0]))]
+              for space, found in kept.items()}
+    starts["generated (W)"] = [EditedImage(made[i], "w") for i in range(made.shape[0])]
+    for space, edits in starts.items():
+        n = len(edits)
         readings = []
-        for i in range(n):
-            edit = EditedImage.from_inversion(found, i)
+        for edit in edits:
             with torch.no_grad():
                 frames = edit.walk(g, direction, [a * spread for a in AMOUNTS])
                 readings.append(reader.read(frames))
         x = torch.stack([r.x.cpu() for r in readings])  # [n, T]
         monotonic = float(((x[:, 1:] - x[:, :-1]) > 0).all(dim=1).float().mean())
-        dx = (x[:, -1] - x[:, 0]).clamp_min(1e-6)
-        report = {}
+        dx = float((x[:, -1] - x[:, 0]).mean())  # the mean x change over the walk
+        report = {}  # each factor's mean absolute change over the walk per unit of mean x change
         for factor in ("y", "scale"):
             v = torch.stack([getattr(r, factor).cpu() for r in readings])
-            report[f"{factor}_change_per_x"] = round(float(((v[:, -1] - v[:, 0]).abs() / dx).mean()), 4)
+            report[f"{factor}_change_per_x"] = round(float((v[:, -1] - v[:, 0]).abs().mean()) / dx, 4)
         hue = torch.stack([r.hue.cpu() for r in readings])
         turn = (hue[:, -1] - hue[:, 0]).abs()
-        report["hue_change_per_x"] = round(float((torch.minimum(turn, 1 - turn) / dx).mean()), 4)
+        report["hue_change_per_x"] = round(float(torch.minimum(turn, 1 - turn).mean()) / dx, 4)
         shapes = torch.stack([r.shape.cpu() for r in readings])
         report["shape_flip_share"] = round(float((shapes != shapes[:, AMOUNTS.index(0.0)][:, None]).float().mean()), 4)
         mean_x = x.mean(dim=0)
         out[space] = {"mean_x": [round(float(v), 4) for v in mean_x],
                       "mean_monotonic": bool(((mean_x[1:] - mean_x[:-1]) > 0).all()),
-                      "monotonic_share": round(monotonic, 3), "x_slope": round(float(dx.mean() / (AMOUNTS[-1] - AMOUNTS[0])), 4),
+                      "monotonic_share": round(monotonic, 3), "x_slope": round(dx / (AMOUNTS[-1] - AMOUNTS[0]), 4),
                       "x_range": round(float((x[:, -1] - x[:, 0]).mean()), 4), "entanglement": report, "n": n}
         print(f"  editing {space}: {out[space]}", flush=True)
     return out
@@ -189,8 +201,9 @@ def photo_section(root: Path, s: dict) -> dict:
         seconds = time.perf_counter() - start
         direction = sefa_directions(g, k=1)[0]
         edit = EditedImage.from_inversion(found)
-        with torch.no_grad():
-            moved = edit.walk(g, direction, [-3.0, 3.0])
+        with torch.no_grad():  # ±2 spreads of the prior along the direction (a uniform prior is narrower than N(0, I))
+            spread = float((g.sample_latents(2000, seed=5) @ direction.unit).std())
+            moved = edit.walk(g, direction, [-2 * spread, 2 * spread])
         out[name] = {"psnr": round(float(found.psnr()[0]), 2), "seconds": round(seconds, 2), "steps": steps,
                      "start": "encoder mean, then refined" if encoded is not None else "8 random restarts"}
         if encoded is not None:
@@ -205,8 +218,8 @@ def photo_section(root: Path, s: dict) -> dict:
     padded = [torch.nn.functional.pad(t, (0, width - t.shape[-1]), value=1.0) for t in strips]
     save_image(torch.cat(padded, dim=1)[None], path)
     out["strip"] = str(path.relative_to(RESULTS.parent.parent))
-    out["strip_columns"] = {"celeba_dcgan": ["target", "inverted", "sefa 0 −3", "sefa 0 +3"],
-                            "celeba_vae": ["target", "encoder", "refined", "sefa 0 −3", "sefa 0 +3"]}
+    out["strip_columns"] = {"celeba_dcgan": ["target", "inverted", "sefa 0 −2σ", "sefa 0 +2σ"],
+                            "celeba_vae": ["target", "encoder", "refined", "sefa 0 −2σ", "sefa 0 +2σ"]}
     return out
 
 
@@ -248,9 +261,21 @@ def targets_report(r: dict) -> list[tuple]:
 
 
 def main() -> None:
-    args = parse_args(__doc__)
+    args = parse_args(__doc__, [("--photo-only", "rerun only the photo section, keeping the other keys of invert.json"),
+                                ("--editing-only", "rerun only the editing section (on a fresh first batch of W and W+ "
+                                                   "inversions), keeping the other keys")])
     s = SETTINGS["smoke" if os.environ.get("LATENTLAB_BENCH_SMOKE") else "quick" if args.quick else "full"]
     root = rm.realdata_dir()
+    if args.photo_only or args.editing_only:
+        results = json.loads((RESULTS / "invert.json").read_text())
+        if args.photo_only:
+            results["photo"] = photo_section(root, s)
+        if args.editing_only:
+            results["editing"] = editing_section(first_batch(s), s)
+        print_table(targets_report(results), ("target", "measured", "wanted", ""))
+        results["targets"] = {row[0]: {"measured": row[1], "wanted": row[2], "result": row[3]} for row in targets_report(results)}
+        write_results("invert", results)
+        return
     print(f"inverting {s['n']} fresh scenes per space ({'quick' if args.quick else 'full'}), {torch.get_num_threads()} threads")
     results, kept = shapes_section(s)
     results["editing"] = editing_section(kept, s)
