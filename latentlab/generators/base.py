@@ -64,6 +64,23 @@ def assign_state(model: torch.nn.Module, state: dict[str, torch.Tensor], what: s
     return model.eval()
 
 
+#: how far outside [0, 1] an image to encode may stray (as the assessors allow)
+RANGE_TOLERANCE = 1e-3
+
+
+def check_image_batch(images: torch.Tensor) -> torch.Tensor:
+    """Images for an encoder: a floating-point tensor [N, 3, H, W] (N ≥ 1) with finite values in [0, 1]."""
+    if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] != 3 or images.shape[0] == 0:
+        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"images must have shape [N, 3, H, W] with N >= 1, got {shape}")
+    if not images.is_floating_point():
+        raise ValueError(f"images must be floating point in [0, 1], got dtype {images.dtype}")
+    if not torch.isfinite(images).all() or images.min() < -RANGE_TOLERANCE or images.max() > 1 + RANGE_TOLERANCE:
+        raise ValueError(f"images must be finite and lie in [0, 1]; got values in "
+                         f"[{float(images.min()):.4g}, {float(images.max()):.4g}]")
+    return images
+
+
 @dataclass(frozen=True)
 class SplitGenerator:
     """A generator cut at a named layer: ``h(f(z, y), z, y) == G(z, y)``.
@@ -120,6 +137,11 @@ class Generator(nn.Module):
     def first_latent_weight(self) -> torch.Tensor | None:
         """The weight [out, latent_dim] of the first layer that reads z linearly (SeFa's A), or None where no single
         linear layer reads the whole latent."""
+        return None
+
+    def encoder_latents(self, images: torch.Tensor) -> torch.Tensor | None:
+        """Prior latents [N, latent_dim] an encoder trained with the generator reads from ``images`` (an inversion in one
+        forward pass, e.g. a VAE's posterior mean), or None when the generator has no encoder."""
         return None
 
     @property

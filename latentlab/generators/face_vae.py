@@ -16,27 +16,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentlab.errors import coerce_latents
-from latentlab.generators.base import Generator, SplitGenerator
+from latentlab.generators.base import Generator, SplitGenerator, check_image_batch
 from latentlab.generators.dcgan import load_strict
 
 LATENT_DIM, RESOLUTION = 32, 64
 LEAK = 0.2
-RANGE_TOLERANCE = 1e-3  # as the assessors allow
 #: decoder stages after d1: (transposed convolution, BatchNorm) names
 _DECODER = (("d2", "bn6"), ("d3", "bn7"), ("d4", "bn8"))
-
-
-def _check_images(images: torch.Tensor) -> torch.Tensor:
-    """Images to encode: a floating-point tensor [N, 3, H, W] (N ≥ 1) with finite values in [0, 1]."""
-    if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] != 3 or images.shape[0] == 0:
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise ValueError(f"images must have shape [N, 3, H, W] with N >= 1, got {shape}")
-    if not images.is_floating_point():
-        raise ValueError(f"images must be floating point in [0, 1], got dtype {images.dtype}")
-    if not torch.isfinite(images).all() or images.min() < -RANGE_TOLERANCE or images.max() > 1 + RANGE_TOLERANCE:
-        raise ValueError(f"images must be finite and lie in [0, 1]; got values in "
-                         f"[{float(images.min()):.4g}, {float(images.max()):.4g}]")
-    return images
 
 
 class FaceVAE(Generator):
@@ -70,13 +56,17 @@ class FaceVAE(Generator):
     # encoder -----------------------------------------------------------------------------------
     def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and log-variance [N, 32] of q(z | x) for images [N, 3, H, W] in [0, 1] (resized to 64 px when needed)."""
-        x = _check_images(images).to(self.latent_dtype)
+        x = check_image_batch(images).to(self.latent_dtype)
         if tuple(x.shape[-2:]) != (RESOLUTION, RESOLUTION):
             x = F.interpolate(x, size=(RESOLUTION, RESOLUTION), mode="bilinear", align_corners=False, antialias=True)
         for i in range(1, 5):
             x = F.leaky_relu(getattr(self, f"bn{i}")(getattr(self, f"e{i}")(x)), LEAK)
         x = x.flatten(1)
         return self.fc1(x), self.fc2(x)
+
+    def encoder_latents(self, images: torch.Tensor) -> torch.Tensor:
+        """The posterior means μ(x) [N, 32]: the VAE's own inversion."""
+        return self.encode(images)[0]
 
     # decoder -----------------------------------------------------------------------------------
     def first_latent_weight(self) -> torch.Tensor:

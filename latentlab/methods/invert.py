@@ -99,6 +99,7 @@ def invert(generator, target: torch.Tensor, *, space: str | LatentSpace = "z", l
            sigma: float = 3.0, mask: torch.Tensor | None = None, valid: torch.Tensor | None = None, classes=None,
            steps: int = 200, lr: float | None = None, restarts: int = 1, z_init: torch.Tensor | None = None,
            radius: float | None = None, optimizer: str = "adam", recipe: str | None = None, noise: bool | None = None,
+           init: str | None = None,
            w_steps: int | None = None, search_steps: int | None = None, seed: int = 0, progress: bool = False,
            callback: Callable[[InversionProgress], None] | None = None,
            resume: InversionResult | InversionState | None = None) -> InversionResult:
@@ -110,7 +111,8 @@ def invert(generator, target: torch.Tensor, *, space: str | LatentSpace = "z", l
     defaults to 0.1 (in units of the space's spread for "projector"). ``classes`` (names, indices or
     soft vectors) hold a conditional generator's class; None searches it. ``z_init`` [N, D] starts
     from given vectors of the space instead (the recursive trajectories of seed 002 eq. 4.9);
-    ``radius`` bounds Z (default √d); ``optimizer`` "adam" or "isotropic"; ``noise`` optimises the
+    ``init="encoder"`` starts from the generator's own encoder (``encoder_latents``: a VAE's or an
+    AVAE's one-pass inversion), mapped into the space, and refines it. ``radius`` bounds Z (default √d); ``optimizer`` "adam" or "isotropic"; ``noise`` optimises the
     noise inputs (default: with "projector", where they change the image by a grey level or more);
     ``w_steps`` is the W stage of a W+ projection (default half the steps); ``search_steps`` is when
     the candidates (classes × restarts) are pruned to one per target (default half the steps in Z, a
@@ -141,6 +143,8 @@ def invert(generator, target: torch.Tensor, *, space: str | LatentSpace = "z", l
     if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
         raise InvalidInputError(f"lr must be a positive number, got {lr!r}")
     mask = _check_mask(valid if mask is None else mask, target)
+    if init is not None:
+        z_init = _encoder_start(generator, searched, target, init, z_init, classes)
 
     # candidates: every class (when searched) × every restart; row k·N + i is candidate k of target i
     g = generator
@@ -300,6 +304,20 @@ def invert(generator, target: torch.Tensor, *, space: str | LatentSpace = "z", l
 
 
 # --- pieces ----------------------------------------------------------------------------------------
+def _encoder_start(generator, space: LatentSpace, target: torch.Tensor, init: str, z_init, classes) -> torch.Tensor:
+    """The encoder's latents of the targets as vectors of ``space`` (``init="encoder"``)."""
+    if init != "encoder":
+        raise unknown_name_error("init", init, ("encoder",))
+    if z_init is not None:
+        raise InvalidInputError("give either z_init= (vectors of the space) or init='encoder', not both")
+    with torch.no_grad():
+        z = generator.encoder_latents(target)
+        if z is None:
+            raise InvalidInputError(f"{type(generator).__name__} has no encoder (encoder_latents returns None): leave "
+                                    "init unset to start from random or mean vectors")
+        return space.encode(z.detach(), None if classes is None else class_input(generator, classes, z.shape[0]))
+
+
 def _check_mask(mask: torch.Tensor | None, target: torch.Tensor) -> torch.Tensor | None:
     if mask is None:
         return None

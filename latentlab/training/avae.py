@@ -1,4 +1,5 @@
-"""The Adversarial Variational Auto-Encoder (seed 002 ch. 3): its four parts, its losses and one training step.
+"""The Adversarial Variational Auto-Encoder (seed 002 ch. 3): its losses and one training step; the parts are
+:class:`latentlab.generators.avae.AVAE`.
 
 An encoder E (x → μ_e(x), with a posterior spread σ_e that does not depend on x and is learnt
 directly), a decoder D (the VAE's, z → μ_d(z)), a generator G (z → x, trained as a GAN) and a
@@ -23,46 +24,8 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-
-class AVAE(nn.Module):
-    """The four parts around one latent size; ``encoder`` returns μ_e(x) [N, d], the others are plain modules."""
-
-    def __init__(self, encoder: nn.Module, decoder: nn.Module, generator: nn.Module, critic: nn.Module, latent_dim: int,
-                 sigma_init: float = 0.5):
-        super().__init__()
-        if not 0 < sigma_init < 1:
-            raise ValueError(f"sigma_init must lie in (0, 1) (the posterior spread), got {sigma_init!r}")
-        self.encoder, self.decoder, self.generator, self.critic = encoder, decoder, generator, critic
-        self.latent_dim = int(latent_dim)
-        self.sigma_logit = nn.Parameter(torch.full((self.latent_dim,), float(torch.logit(torch.tensor(sigma_init)))))
-
-    @property
-    def sigma(self) -> torch.Tensor:
-        """The posterior spread σ_e [d], the same for every image, in (0, 1)."""
-        return torch.sigmoid(self.sigma_logit)
-
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(μ_e(x) [N, d], σ_e [N, d])."""
-        mean = self.encoder(x)
-        return mean, self.sigma.expand_as(mean)
-
-    def code_to_latent(self, mean: torch.Tensor) -> torch.Tensor:
-        """The prior latent z whose image G(z) the encoder reads as ``mean``: eq. 3.12 trains μ_e(G(z)) = √(1 − σ²) z,
-        so z = μ / √(1 − σ²) (data codes are N(0, I − Σ), G's latents N(0, I))."""
-        return mean / (1 - self.sigma.pow(2)).sqrt()
-
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        """G(z) for the latent z of the encoder's code μ_e(x): the AVAE's reconstruction."""
-        return self.generator(self.code_to_latent(self.encoder(x)))
-
-    def vae_reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        """D(μ_e(x)): the plain VAE's reconstruction through the same encoder."""
-        return self.decoder(self.encoder(x))
-
-    def encoder_parameters(self) -> list[nn.Parameter]:
-        return [*self.encoder.parameters(), self.sigma_logit]
+from latentlab.generators.avae import AVAE
 
 
 def vae_loss(x: torch.Tensor, reconstruction: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor,
@@ -136,3 +99,27 @@ def avae_step(model: AVAE, x: torch.Tensor, optimizers: AVAEOptimizers, *, beta:
     (loss_z + loss_m).backward()  # E and C receive gradients here too; only G's optimiser steps on them
     optimizers.generator.step()
     return {**out, "critic": loss_c.item(), "latent": loss_z.item(), "manifold": loss_m.item()}
+
+
+def vae_gan_step(model: AVAE, x: torch.Tensor, optimizers: AVAEOptimizers, *, beta: float = 1.0, gamma: float = 1.0,
+                 generator: torch.Generator | None = None) -> dict[str, float]:
+    """One iteration of the VAE-GAN hybrid the chapter compares against (Larsen et al.): the decoder D is also the
+    GAN's generator, trained by the VAE loss plus ``gamma`` × eq. 3.11 on its samples and reconstructions, against
+    the critic C; G is unused. This is the realism/reconstruction trade-off the AVAE avoids."""
+    n = x.shape[0]
+    eps = torch.randn(n, model.latent_dim, generator=generator).to(x.device)
+    z = torch.randn(n, model.latent_dim, generator=generator).to(x.device)
+    mean, sigma = model.encode(x)
+    reconstruction = model.decoder(mean + sigma * eps)
+    sample = model.decoder(z)
+    fakes = torch.cat([reconstruction, sample])
+    loss_c = critic_loss(model.critic(x), model.critic(fakes.detach()))
+    optimizers.critic.zero_grad(set_to_none=True)
+    loss_c.backward()
+    optimizers.critic.step()
+    loss_vae = vae_loss(x, reconstruction, mean, sigma, beta)
+    loss_m = manifold_loss(model.critic(fakes))
+    optimizers.vae.zero_grad(set_to_none=True)
+    (loss_vae + gamma * loss_m).backward()
+    optimizers.vae.step()
+    return {"vae": loss_vae.item(), "critic": loss_c.item(), "manifold": loss_m.item()}
