@@ -271,7 +271,7 @@ def _inversion_identity(args: argparse.Namespace, generator, space: str, target)
 
     return {"model": args.model, "generator": weights_digest(generator), "image": tensor_digest(target), "fit": args.fit,
             "space": space, "loss": args.loss, "steps": args.steps, "restarts": args.restarts, "class": args.class_name,
-            "seed": args.seed, "lr": args.lr}
+            "seed": args.seed, "lr": args.lr, **({"init": args.init} if args.init else {})}
 
 
 def _loss_png(result) -> bytes:
@@ -346,6 +346,9 @@ def _invert(args: argparse.Namespace) -> list[Path]:
     generator = load_generator(args.model, device=args.device)
     space = resolve_space(args.space, generator).name  # unknown or unoffered spaces are refused before any work
     target = load_image(args.image, size=generator.resolution, fit=args.fit)
+    if args.init == "encoder" and generator.encoder_latents(target) is None:
+        raise ValueError(f"--init encoder: {args.model!r} has no encoder; leave --init out to start from random or mean "
+                         "vectors")
     identity = _inversion_identity(args, generator, space, target)
     out = Path(args.out)
     with RunFolder(out):
@@ -375,7 +378,7 @@ def _invert(args: argparse.Namespace) -> list[Path]:
             print(f"resuming step {saved.state.step + 1} of {args.steps} from {out / LATENTS_FILE}")
         result = invert(generator, target, space=space, loss=args.loss or None, steps=args.steps, lr=args.lr,
                         restarts=args.restarts, classes=_class_arg(args.class_name), seed=args.seed, progress=True,
-                        resume=saved)
+                        init=None if saved is not None else args.init, resume=saved)
         if saved is not None:
             result.seconds += saved.seconds
         written = _write_inversion(out, result, generator, args, identity)
@@ -630,6 +633,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--class", dest="class_name", default=None, help="hold the class (default: searched)")
     p.add_argument("--fit", default="crop", help="how the picture fills the square: crop (default), pad or resize")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default: 0.1, in units of the space's spread in W/W+)")
+    p.add_argument("--init", choices=("encoder",), default=None,
+                   help="start from the model's own encoder (a VAE's or an AVAE's one-pass inversion) and refine it")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
     p.add_argument("--restart", action="store_true", help="discard a different or finished inversion in --out and start over")

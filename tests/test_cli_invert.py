@@ -174,6 +174,7 @@ def odd_pictures(tmp_path) -> dict[str, Path]:
     ("one", ["--model", "shapes-biggan", "--space", "w+"], "offers the latent spaces ['z', 'z+class']"),
     ("one", ["--fit", "stretch"], "unknown fit 'stretch'"),
     ("one", ["--steps", "0"], "--steps"),
+    ("one", ["--init", "encoder"], "has no encoder"),
 ])
 def test_invert_bad_input_is_one_clean_error_and_writes_nothing(tmp_path, odd_pictures, capsys, which, args, message):
     image = odd_pictures.get(which, tmp_path / "missing.png")
@@ -231,3 +232,24 @@ def test_edit_bad_input_is_one_clean_error(inverted, tmp_path, picture, capsys):
     assert main(["invert", str(picture), *FAST, "--space", "w", "--out", str(w_only)]) == 0
     assert main(["edit", str(w_only), "--direction", "sefa:0", "--layers", "coarse"]) == 2
     assert "only in W+" in capsys.readouterr().err
+
+
+def test_a_model_with_an_encoder_starts_from_it(tmp_path, picture):
+    import torch
+
+    from latentlab.assessors.distances import blurred_mse
+    from latentlab.generators.avae import ShapesAVAE, ShapesAVAEConfig
+    from latentlab.zoo.checkpoints import save_generator
+
+    torch.manual_seed(0)
+    model = ShapesAVAE(ShapesAVAEConfig(latent_dim=8, width=4))
+    weights = save_generator(model, tmp_path / "avae.safetensors")
+    out = tmp_path / "enc"
+    assert main(["invert", str(picture), "--model", str(weights), "--space", "z", "--init", "encoder", "--steps", "3",
+                 "--out", str(out)]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["space"] == "z" and len(result["history"]) == 3
+    target = latentlab.load_image(picture, size=64)
+    with torch.no_grad():  # the first step is measured at the encoder's latents
+        start = blurred_mse(model(model.encoder_latents(target)).clamp(0, 1), target, 3.0)
+    assert result["history"][0] == pytest.approx(float(start), rel=1e-4)

@@ -7,6 +7,7 @@ registered with the same public :func:`~latentlab.zoo.registry.register_architec
 
 from __future__ import annotations
 
+from latentlab.generators.avae import ShapesAVAE, ShapesAVAEConfig
 from latentlab.generators.biggan import BigGAN, BigGANConfig
 from latentlab.generators.biggan_deep import BigGANDeep, BigGANDeepConfig
 from latentlab.generators.compact_biggan import CompactBigGAN, CompactBigGANConfig
@@ -17,6 +18,7 @@ from latentlab.zoo.registry import ModelEntry, register_architecture, register_m
 from latentlab.zoo.stylegan2_checkpoints import register_stylegan2
 
 register_architecture("CompactBigGAN", lambda cfg: CompactBigGAN(CompactBigGANConfig.from_json(cfg)))
+register_architecture("ShapesAVAE", lambda cfg: ShapesAVAE(ShapesAVAEConfig.from_json(cfg)))
 register_architecture("CompactStyleGAN", lambda cfg: CompactStyleGAN(CompactStyleGANConfig.from_json(cfg)))
 register_architecture("ShapesProbe", lambda cfg: ShapesProbe(ShapesProbeConfig.from_json(cfg)))
 register_architecture("OpenCLIP", build_open_clip)
