@@ -173,6 +173,10 @@ class ShapesAVAE(Generator):
         """The plain VAE's images D(z) [N, 3, 64, 64] (the same encoder, trained with a pixel loss)."""
         return self.parts.decoder(coerce_latents(z, self.latent_dim, self.latent_dtype))
 
+    def first_latent_weight(self) -> torch.Tensor:
+        """G's first linear layer [8w·16, latent_dim], the one that reads z (SeFa's A)."""
+        return self.parts.generator.stages[0][0].weight
+
     # the Generator contract ------------------------------------------------------------------
     def synthesize(self, z: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         return self.parts.generator(z)

@@ -144,9 +144,10 @@ class ImageEditorState(HasTraits):
 
     # --- the inversion ------------------------------------------------------------------------
     def invert(self, callback: Callable | None = None) -> InversionResult:
-        """Invert the target into :attr:`space` (blocking); ``progress`` follows the steps, ``preview`` shows the
-        reconstruction every ``preview_every`` steps, ``callback(progress)`` sees every step. :meth:`stop` ends it early
-        keeping the best so far."""
+        """Invert the target into :attr:`space` (blocking; from the generator's encoder where it has one).
+
+        ``progress`` follows the steps, ``preview`` shows the reconstruction every ``preview_every`` steps,
+        ``callback(progress)`` sees every step. :meth:`stop` ends it early keeping the best so far."""
         from latentlab.methods.invert import invert
 
         if self.target is None:
@@ -169,6 +170,8 @@ class ImageEditorState(HasTraits):
 
         try:
             options = {"space": self.space, "steps": self.steps, **self.invert_options}
+            if "init" not in options and "z_init" not in options and self.generator.encoder_latents(self.target) is not None:
+                options["init"] = "encoder"  # a generator with an encoder: start from its one-pass inversion
             result = invert(self.generator, self.target, callback=step, progress=False, **options)
             with self.hold_trait_notifications():
                 self.result = result

@@ -168,3 +168,18 @@ def test_z_generator_defaults(shipped_generator, png):
     assert state.image().shape == (1, 3, 64, 64) and state.current().space == "z"
     with pytest.raises(ValueError, match="non-empty mapping"):
         ImageEditorState(shipped_generator, directions={})
+
+
+def test_a_generator_with_an_encoder_starts_the_inversion_there():
+    from latentlab.assessors.distances import blurred_mse
+    from latentlab.generators.avae import ShapesAVAE, ShapesAVAEConfig
+
+    torch.manual_seed(0)
+    model = ShapesAVAE(ShapesAVAEConfig(latent_dim=8, width=4))
+    state = ImageEditorState(model, steps=2)
+    target = latentlab.render_shapes(1, seed=8).images
+    state.load(target)
+    result = state.invert()
+    with torch.no_grad():
+        start = blurred_mse(model(model.encoder_latents(target)).clamp(0, 1), target, 3.0)
+    assert result.space == "z" and result.history[0] == pytest.approx(float(start), rel=1e-4)
