@@ -77,3 +77,26 @@ def figure_png(figure, dpi: int = 120) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def read_tagged_tensors(path: str | os.PathLike, file_name: str, expected_format: str, what: str, written_by: str):
+    """(path, metadata, tensors) of a safetensors file latentlab wrote with ``{"format": expected_format}``: ``path``
+    or ``path/file_name`` when it is a folder. A missing file or another format is one clear error naming it (no code
+    is run from the file)."""
+    from safetensors import safe_open
+
+    from latentlab.errors import CorruptFileError, InvalidInputError
+
+    path = Path(path)
+    path = path / file_name if path.is_dir() else path
+    if not path.exists():
+        raise InvalidInputError(f"{path} does not exist: expected a folder written by {written_by}, holding {file_name}")
+    try:
+        with safe_open(str(path), "pt") as f:
+            meta, tensors = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as error:  # safetensors raises its own types for damaged headers
+        raise CorruptFileError(f"{path} is not a latentlab {what} file ({error})") from None
+    if meta.get("format") != expected_format or "latents" not in tensors:
+        raise CorruptFileError(f"{path} is not a latentlab {what} file (format {meta.get('format')!r}, expected "
+                               f"{expected_format!r})")
+    return path, meta, tensors

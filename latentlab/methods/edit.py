@@ -19,8 +19,8 @@ from pathlib import Path
 
 import torch
 
-from latentlab.errors import CorruptFileError, InvalidInputError
-from latentlab.files import atomic_write_bytes
+from latentlab.errors import InvalidInputError
+from latentlab.files import atomic_write_bytes, read_tagged_tensors
 from latentlab.methods.inversion_result import InversionResult
 from latentlab.spaces import Direction, LatentSpace, RegionEdit, RegionSpace, WPlusSpace, WSpace, ZSpace, resolve_space
 from latentlab.spaces.direction import check_t_values
@@ -190,20 +190,7 @@ class EditedImage:
     @classmethod
     def load(cls, folder: str | os.PathLike) -> EditedImage:
         """An edit written by :meth:`save` (its folder or its ``edit.safetensors``)."""
-        from safetensors import safe_open
-
-        path = Path(folder)
-        path = path / EDIT_FILE if path.is_dir() else path
-        if not path.exists():
-            raise InvalidInputError(f"{path} does not exist: expected a folder written by EditedImage.save "
-                                    f"(or `latentlab edit`), holding {EDIT_FILE}")
-        try:
-            with safe_open(str(path), "pt") as f:
-                meta, tensors = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
-        except Exception as error:  # safetensors raises its own types for damaged headers
-            raise CorruptFileError(f"{path} is not a latentlab edit file ({error})") from None
-        if meta.get("format") != FORMAT or "latents" not in tensors:
-            raise CorruptFileError(f"{path} is not a latentlab edit file (format {meta.get('format')!r}, expected {FORMAT!r})")
+        _, meta, tensors = read_tagged_tensors(folder, EDIT_FILE, FORMAT, "edit", "EditedImage.save (or `latentlab edit`)")
         info = json.loads(meta["edit"])
         edits = [RegionEdit(tensors.get(f"edit.{i}.z"), tensors.get(f"edit.{i}.y"), tensors[f"edit.{i}.mask"], text,
                             styles=tensors.get(f"edit.{i}.styles")) for i, text in enumerate(info["regions"])]

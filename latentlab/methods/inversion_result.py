@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from latentlab.errors import CorruptFileError, InvalidInputError
-from latentlab.files import atomic_write_bytes
+from latentlab.errors import InvalidInputError
+from latentlab.files import atomic_write_bytes, read_tagged_tensors
 
 FORMAT = "latentlab-inversion/1"
 LATENTS_FILE = "latents.safetensors"
@@ -108,22 +108,8 @@ class InversionResult:
     @classmethod
     def load(cls, path: str | os.PathLike) -> InversionResult:
         """A result written by :meth:`save` (the folder or its ``latents.safetensors``)."""
-        from safetensors import safe_open
-
-        path = Path(path)
-        if path.is_dir():
-            path = path / LATENTS_FILE
-        if not path.exists():
-            raise InvalidInputError(f"{path} does not exist: expected a folder written by InversionResult.save "
-                                    f"(or `latentlab invert`), holding {LATENTS_FILE}")
-        try:
-            with safe_open(str(path), "pt") as f:
-                meta, tensors = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
-        except Exception as error:  # safetensors raises its own types for damaged headers
-            raise CorruptFileError(f"{path} is not a latentlab inversion file ({error})") from None
-        if meta.get("format") != FORMAT or "latents" not in tensors:
-            raise CorruptFileError(f"{path} is not a latentlab inversion file (format {meta.get('format')!r}, "
-                                   f"expected {FORMAT!r})")
+        _, meta, tensors = read_tagged_tensors(path, LATENTS_FILE, FORMAT, "inversion",
+                                               "InversionResult.save (or `latentlab invert`)")
         info = json.loads(meta["inversion"])
         noise = [tensors[f"noise.{i}"] for i in range(info["noise_maps"])] or None
         state = None if info["state"] is None else InversionState.from_parts(info["state"], tensors)
