@@ -15,8 +15,8 @@ toy         data x = (3 z₁ + 0.1 ε₁, cos(3 z₁ + tanh(3 z₂)) + 0.1 ε₂
             density of the reconstructions under a kernel density estimate of the data (bandwidth 0.15).
             The figure is data, VAE and AVAE reconstructions, coloured by the latent.
 shapes      the convolutional AVAE, a VAE and a VAE-GAN of the same size, each trained by
-            ``latentlab.recipes.shapes_avae`` for the same steps (into ``runs/benchmark-avae/``; a finished
-            run is reused): ``recon_mse`` and ``recon_probe_distance`` on 1,000 held-out renders
+            ``latentlab.recipes.shapes_avae`` for the same steps (into ``runs/benchmark-avae/<variant>-<steps>``;
+            a finished run is reused; ``--quick``: 1,000 steps): ``recon_mse`` and ``recon_probe_distance`` on 1,000 held-out renders
             (VAE and VAE-GAN: D(μ(x)); AVAE: G(μ(x)/√(1−σ²))), ``fid`` of 1,000 samples against 1,000 renders
             in probe features with ``fid_floor`` (renders against renders); ``encoder_inversion``: PSNR and
             seconds per image of the AVAE's encoder alone, encoder + 100 refining steps, and 200 steps of
@@ -38,7 +38,7 @@ from benchmarks._report import RESULTS, parse_args, print_table, write_results
 from latentlab.files import atomic_write_bytes, figure_png
 from latentlab.training.avae import AVAE, AVAEOptimizers, avae_step
 
-SETTINGS = {"quick": {"steps": 3000, "batch": 256, "shapes_steps": 4000, "shapes_n": 500, "invert_n": 16},
+SETTINGS = {"quick": {"steps": 3000, "batch": 256, "shapes_steps": 1000, "shapes_n": 500, "invert_n": 16},
             "full": {"steps": 10000, "batch": 256, "shapes_steps": 4000, "shapes_n": 1000, "invert_n": 50}}
 HIDDEN, BETA, LR = 128, 1.0, 2e-4  # DCGAN's Adam rate, which the chapter follows
 
@@ -160,7 +160,8 @@ def shapes_section(s: dict) -> dict:
     models = {}
     for variant in shapes_avae.VARIANTS:
         start = time.perf_counter()
-        path = shapes_avae.train(RUNS / variant, steps=s["shapes_steps"], variant=variant, progress=True)
+        path = shapes_avae.train(RUNS / f"{variant}-{s['shapes_steps']}", steps=s["shapes_steps"], variant=variant,
+                                progress=True)
         model = ShapesAVAE(shapes_avae.ARCHITECTURE)
         model.load_state_dict(load_state(path))
         model.eval()
