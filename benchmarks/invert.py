@@ -31,7 +31,6 @@ class of ≥ 0.90 of the digits; the face VAE reaches ≥ 20 dB; one 64 px inver
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -51,9 +50,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # a site
 import real_models as rm  # noqa: E402
 
 SEED = 900_000  # scene seeds far from any training or test seed
-SETTINGS = {"smoke": {"n": 2, "steps": 4, "batch": 2, "edit_n": 2, "digits": 4, "digit_steps": 3, "photo_steps": 3},
-            "quick": {"n": 24, "steps": 150, "batch": 24, "edit_n": 12, "digits": 50, "digit_steps": 150, "photo_steps": 1.0},
-            "full": {"n": 200, "steps": 200, "batch": 25, "edit_n": 40, "digits": 200, "digit_steps": 200, "photo_steps": 1.0}}
+SETTINGS = {"quick": {"n": 24, "steps": 150, "batch": 24, "edit_n": 12, "digits": 50, "digit_steps": 150},
+            "full": {"n": 200, "steps": 200, "batch": 25, "edit_n": 40, "digits": 200, "digit_steps": 200}}
 AMOUNTS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 #: the portrait's face: (left, top, right, bottom) in the 512 px photo, about as tight as CelebA's crops
 FACE_BOX = (140, 20, 310, 190)
@@ -93,7 +91,7 @@ def shapes_section(s: dict) -> tuple[dict, dict]:
             print(f"  {model} {space}: {results[model][space]}", flush=True)
     g = load_generator("shapes-stylegan")
     start = time.perf_counter()
-    invert(g, targets[:1], space="w+", steps=200 if s["steps"] > 10 else s["steps"])  # the defaults: 200 steps, the projector recipe, the class searched
+    invert(g, targets[:1], space="w+")  # the defaults: 200 steps, the projector recipe, the class searched
     results["shapes-stylegan"]["single_image_seconds"] = round(time.perf_counter() - start, 2)
     return results, kept
 
@@ -172,7 +170,7 @@ def mnist_section(root: Path, s: dict) -> dict:
     return out
 
 
-def photo_section(root: Path, s: dict) -> dict:
+def photo_section(root: Path) -> dict:
     from PIL import Image
 
     from latentlab import load_image
@@ -183,7 +181,6 @@ def photo_section(root: Path, s: dict) -> dict:
     face = Image.open(root / "samples" / "photo_astronaut_portrait.png").convert("RGB").crop(FACE_BOX)
     out, rows = {}, []
     for name, steps in (("celeba_dcgan", 300), ("celeba_vae", 200)):
-        steps = s["photo_steps"] if isinstance(s["photo_steps"], int) else steps
         if name == "celeba_dcgan":
             g = DCGANGenerator.from_state_dict(read_state(root / "pretrained" / "celeba_dcgan32_G.pt")).eval()
         else:
@@ -264,12 +261,12 @@ def main() -> None:
     args = parse_args(__doc__, [("--photo-only", "rerun only the photo section, keeping the other keys of invert.json"),
                                 ("--editing-only", "rerun only the editing section (on a fresh first batch of W and W+ "
                                                    "inversions), keeping the other keys")])
-    s = SETTINGS["smoke" if os.environ.get("LATENTLAB_BENCH_SMOKE") else "quick" if args.quick else "full"]
+    s = SETTINGS["quick" if args.quick else "full"]
     root = rm.realdata_dir()
     if args.photo_only or args.editing_only:
         results = json.loads((RESULTS / "invert.json").read_text())
         if args.photo_only:
-            results["photo"] = photo_section(root, s)
+            results["photo"] = photo_section(root)
         if args.editing_only:
             results["editing"] = editing_section(first_batch(s), s)
         print_table(targets_report(results), ("target", "measured", "wanted", ""))
@@ -282,7 +279,7 @@ def main() -> None:
     have_real = (root / "pretrained").is_dir() and (root / "mnist").is_dir()
     reason = {"skipped": f"no real data folder at {root}"}
     results["mnist"] = mnist_section(root, s) if have_real else reason
-    results["photo"] = photo_section(root, s) if have_real else reason
+    results["photo"] = photo_section(root) if have_real else reason
     rows = []
     for model in ("shapes-stylegan", "shapes-biggan"):
         for space, m in results[model].items():

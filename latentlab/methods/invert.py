@@ -197,6 +197,7 @@ def invert(generator, target: torch.Tensor, *, space: str | LatentSpace = "z", l
     if rows != targets.shape[0]:  # a resumed run past its pruning holds one candidate per target
         targets, masks = target, mask
     interrupted = False
+    rendering = _rendering(stages[stage_index].space, y_rows)  # rebuilt only when the stage or the rows change
     bar = tqdm(total=steps, initial=step, desc=f"invert {searched.name}", disable=not progress, leave=False)
     try:
         while step < steps:
@@ -206,10 +207,10 @@ def invert(generator, target: torch.Tensor, *, space: str | LatentSpace = "z", l
                 stage_index += 1
                 best_x, opt = _lift(stages[stage_index], best_x, optimizer)
                 best_loss = torch.full_like(best_loss, math.inf)
+                rendering = _rendering(stages[stage_index].space, y_rows)
                 continue
             frac = (step - begin) / stage.steps
             rate = lr * (lr_ramp(frac) if projector else 1.0)
-            rendering = _rendering(stage.space, y_rows)
             leaf = opt.x.detach().requires_grad_(True)
             x = stage.x(leaf)
             clean = True
@@ -253,6 +254,7 @@ def invert(generator, target: torch.Tensor, *, space: str | LatentSpace = "z", l
                 opt.select(keep)
                 best_x, best_loss = best_x[keep].clone(), best_loss[keep].clone()
                 y_rows = None if y_rows is None else y_rows[keep]
+                rendering = _rendering(stage.space, y_rows)
                 if use_noise:
                     maps[:] = [m[keep].clone() for m in maps]
                     best_maps[:] = [m[keep].clone() for m in best_maps]
