@@ -39,7 +39,16 @@ def unknown_name_error(kind: str, name: str, valid: Iterable[str]) -> ValueError
     close = [next(v for v in valid if v.lower() == c) for c in close]
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     listed = ", ".join(valid[:30]) + (f", … ({len(valid) - 30} more)" if len(valid) > 30 else "")
-    return ValueError(f"unknown {kind} {name!r}.{hint} Valid {kind}s: {listed}")
+    return ValueError(f"unknown {kind} {name!r}.{hint} Valid {plural(kind)}: {listed}")
+
+
+def plural(noun: str) -> str:
+    """``noun``'s English plural for the names errors list (class → classes, entry → entries, name → names)."""
+    if noun.endswith(("s", "x", "sh", "ch")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
+        return noun[:-1] + "ies"
+    return noun + "s"
 
 
 def lookup(table: Mapping[str, T], name: str, kind: str) -> T:

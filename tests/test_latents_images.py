@@ -1,10 +1,12 @@
 import io
 
+import numpy as np
 import pytest
 import torch
+import torchvision
 from PIL import Image
 
-from latentlab.images import from_pil, make_grid, save_image, to_bytes, to_pil, upscale
+from latentlab.images import from_pil, image_file_bytes, make_grid, save_image, to_bytes, to_pil, upscale
 from latentlab.latents import lerp, normalize_chunks, project_to_ball, slerp, truncated_normal
 
 
@@ -85,29 +87,59 @@ def test_save_image_is_atomic_and_checks_shapes(tmp_path):
     assert not (tmp_path / "bad.png").exists()
 
 
-def test_show_grid_draws_one_titled_figure_with_labels():
-    import matplotlib
+def test_grid_is_torchvisions_with_white_padding():
+    images = torch.rand(5, 3, 10, 12)
+    grid = make_grid(images, nrow=3)
+    assert torch.equal(grid, torchvision.utils.make_grid(images, nrow=3, pad_value=1.0))
+    assert torch.equal(grid[:, 12:14, :], torch.ones(3, 2, 3 * 14 + 2))  # white between the rows
+    assert torch.equal(make_grid(images, nrow=3, padding=0, pad_value=0.0), torchvision.utils.make_grid(images, nrow=3, padding=0))
+    assert torch.equal(make_grid(list(images), nrow=3), grid)  # a list of images, as torchvision takes
+    assert torch.equal(make_grid(images[:1]), images[0])  # one image comes back as it is, without padding
+    grey = make_grid(torch.rand(4, 1, 6, 6), nrow=2)
+    assert grey.shape == (3, 18, 18) and torch.equal(grey[0], grey[2])  # grey becomes RGB
+    wide = make_grid(torch.rand(2, 3, 4, 4) * 4 - 2, nrow=2, normalize=True, value_range=(-2, 2))
+    assert 0 <= float(wide.min()) and float(wide.max()) <= 1
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    from latentlab.images import show_grid
+def test_grid_of_images_with_gradients_on_any_dtype_is_a_detached_float_tensor():
+    images = torch.rand(2, 3, 4, 4, dtype=torch.float64, requires_grad=True)
+    grid = make_grid(images.half())
+    assert grid.dtype == torch.float32 and not grid.requires_grad and grid.device.type == "cpu"
 
-    plt.close("all")
-    shown = []
-    original = plt.show
-    plt.show = lambda: shown.append(plt.gcf())
-    try:
-        show_grid(torch.rand(5, 3, 8, 8) * 1.5, nrow=4, title="five", labels=list("abcde"), scale=0.5)
-        show_grid(torch.rand(3, 8, 8))  # one image
-    finally:
-        plt.show = original
-    first = shown[0]
-    assert tuple(first.get_size_inches()) == (2.0, 1.4)  # 4 columns × 2 rows at 0.5 inch, plus room for the title
-    ax = first.axes[0]
-    assert ax.get_title() == "five" and [t.get_text() for t in ax.texts] == list("abcde")
-    assert ax.images[0].get_array().max() <= 1.0  # values clamped into [0, 1]
-    assert tuple(shown[1].get_size_inches()) == (1.0, 1.4)
-    with pytest.raises(ValueError, match="2 labels for 5 images"):
-        show_grid(torch.rand(5, 3, 8, 8), labels=["a", "b"])
-    plt.close("all")
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: make_grid(torch.rand(2, 3, 4, 4), nrow=0), "nrow .* got 0"),
+    (lambda: make_grid(torch.rand(2, 3, 4, 4), padding=-1), "padding .* got -1"),
+    (lambda: make_grid(torch.rand(2, 2, 4, 4)), r"\(2, 2, 4, 4\)"),
+    (lambda: make_grid([torch.rand(3, 4, 4), torch.rand(3, 5, 5)]), "share one shape"),
+    (lambda: make_grid("images"), "torch.Tensor"),
+])
+def test_bad_grids_fail_clearly(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_pil_conversion_clips_and_rounds_to_the_nearest_level():
+    levels = torch.arange(256, dtype=torch.float32).view(1, 1, 16, 16) / 255
+    assert np.array_equal(np.asarray(to_pil(levels)[0]), np.arange(256, dtype=np.uint8).reshape(16, 16))
+    assert to_pil(levels)[0].mode == "L" and to_pil(levels.expand(1, 3, 16, 16))[0].mode == "RGB"
+    out_of_range = torch.tensor([-0.5, 0.499 / 255, 0.501 / 255, 1.5]).view(1, 1, 1, 4)
+    assert np.asarray(to_pil(out_of_range)[0]).tolist() == [[0, 0, 1, 255]]
+
+
+def test_saved_pixels_are_torchvisions_with_white_padding(tmp_path):
+    images = torch.rand(5, 3, 8, 8) * 1.2 - 0.1
+    ours = save_image(images, tmp_path / "ours.png", nrow=3)
+    torchvision.utils.save_image(images, tmp_path / "theirs.png", nrow=3, pad_value=1.0)
+    assert np.array_equal(np.asarray(Image.open(ours)), np.asarray(Image.open(tmp_path / "theirs.png")))
+    single = save_image(images[:1], tmp_path / "one.png")
+    assert Image.open(single).size == (8, 8)  # one image: no padding, as before
+    big = save_image(images, tmp_path / "big.png", nrow=5, upscale_to=32)
+    assert Image.open(big).size == (5 * 34 + 2, 36)  # each image enlarged 4× before the grid
+    jpeg = save_image(images, tmp_path / "g.jpg", quality=95)
+    assert jpeg.read_bytes()[:2] == b"\xff\xd8"
+    forced = save_image(images, tmp_path / "picture", format="jpeg")
+    assert forced.read_bytes()[:2] == b"\xff\xd8"
+    with pytest.raises(ValueError, match="'gif'"):
+        save_image(images, tmp_path / "x.gif")
+    assert image_file_bytes(images[:1])[:4] == b"\x89PNG"

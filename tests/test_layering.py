@@ -5,6 +5,7 @@ Layers, lowest first. A module's layer is that of its first name under ``latentl
 (``latentlab.zoo.loader`` is in ``zoo``); modules of one layer may import each other.
 
 ==========  ==================================================================================
+version     the version string (imports nothing)
 errors      user errors and argument checks
 files       atomic writes, stale temporary files
 runs        a run's identity, saved state and folder (optimizers and methods save runs)
@@ -38,7 +39,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "latentlab"
-LAYERS = ("errors", "files", "runs", "latents", "images", "image_loading", "data", "masks", "generators", "spaces", "probes", "zoo",
+LAYERS = ("version", "errors", "files", "runs", "latents", "images", "image_loading", "data", "masks", "generators", "spaces", "probes", "zoo",
           "assessors", "optim", "metrics", "methods", "training", "recipes", "widgets", "cli", "latentlab")
 RANK = {name: i for i, name in enumerate(LAYERS)}
 
@@ -181,3 +182,13 @@ def test_the_cycle_finder_reports_a_circle():
     graph = {"a": {"b"}, "b": {"c", "a"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [["a", "b", "c"]]
     assert _circle(graph, ["a", "b", "c"]) == ["a", "b", "a"]
+
+
+def test_the_package_exports_what_it_lists_lazily():
+    import latentlab
+
+    assert set(latentlab.__all__) == {*latentlab._EXPORTS, "__version__"}
+    for name in latentlab._EXPORTS:
+        assert getattr(latentlab, name) is getattr(__import__(latentlab._EXPORTS[name], fromlist=[name]), name)
+    with pytest.raises(AttributeError, match="no attribute 'load_generatr'"):
+        latentlab.load_generatr  # noqa: B018

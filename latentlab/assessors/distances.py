@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from numbers import Real
+
 import torch
-import torch.nn.functional as F
 
 from latentlab.assessors.base import check_images
 from latentlab.assessors.probe_reader import as_reader
@@ -11,19 +13,22 @@ from latentlab.errors import unknown_name_error
 
 
 def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur with reflect padding (σ in pixels; σ = 0 returns the input)."""
-    if sigma < 0:
-        raise ValueError(f"sigma must be >= 0, got {sigma}")
+    """Gaussian blur of σ pixels: :func:`torchvision.transforms.v2.functional.gaussian_blur` with the kernel
+    sized from σ (radius ⌊3σ + ½⌋, at least 1) and reflect padding; σ = 0 returns the input.
+
+    Differentiable (it is a convolution) and batched over any leading dimensions [..., C, H, W].
+    """
+    if isinstance(sigma, bool) or not isinstance(sigma, Real) or not math.isfinite(sigma) or sigma < 0:
+        raise ValueError(f"sigma must be a finite number of pixels >= 0 (0: no blur), got {sigma!r}")
     if sigma == 0:
         return images
+    from torchvision.transforms.v2.functional import gaussian_blur as torchvision_gaussian_blur
+
     radius = max(1, int(3 * sigma + 0.5))
-    x = torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device)
-    kernel = torch.exp(-0.5 * (x / sigma) ** 2)
-    kernel = kernel / kernel.sum()
-    c = images.shape[1]
-    padded = F.pad(images, (radius, radius, radius, radius), mode="reflect")
-    out = F.conv2d(padded, kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
-    return F.conv2d(out, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+    if min(images.shape[-2:]) <= radius:
+        raise ValueError(f"sigma={sigma} blurs over {radius} pixels, which needs images larger than {radius} × {radius} "
+                         f"(reflect padding), got {tuple(images.shape)}")
+    return torchvision_gaussian_blur(images, kernel_size=[2 * radius + 1] * 2, sigma=[float(sigma)] * 2)
 
 
 def blurred_mse(a: torch.Tensor, b: torch.Tensor, sigma: float = 2.0, valid: torch.Tensor | None = None) -> torch.Tensor:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 
 import torch
@@ -11,6 +14,7 @@ import torch.nn.functional as F
 
 from latentlab.assessors.base import Assessor
 from latentlab.errors import InvalidInputError, check_population
+from latentlab.generators import Generator
 from latentlab.optim import OPTIMIZERS, LatentObjective, RunResult, make_optimizer, run_optimizer
 from latentlab.optim.run import Callback
 from latentlab.runs import run_identity
@@ -59,18 +63,70 @@ class EvolutionResult:
         return ax
 
 
+def _short(value) -> str:
+    return f"<{type(value).__name__}>" if isinstance(value, torch.nn.Module) else repr(value)
+
+
+def model_from_generator_argument(function: str, model, generator):
+    """``(model, randomness)`` from a method's ``model=`` and ``generator=``.
+
+    ``generator=`` is the randomness (a :class:`torch.Generator` or an int seed). Given a model (a name, a
+    path or a Generator) it is the earlier spelling of ``model=``: that still works, with a FutureWarning.
+    """
+    if generator is None or (isinstance(generator, (torch.Generator, Integral)) and not isinstance(generator, bool)):
+        return model, generator
+    if not isinstance(generator, (str, os.PathLike, torch.nn.Module)):
+        raise InvalidInputError(f"{function}: generator= is the randomness, a torch.Generator or an int seed; got "
+                                f"{type(generator).__name__} {generator!r}. Pass the image generator as model=")
+    if model is not None:
+        raise InvalidInputError(f"{function} got two models: model={_short(model)} and generator={_short(generator)} (the "
+                                f"earlier name of model=); pass the model once, as model=")
+    warnings.warn(f"{function}(generator=<model>) is deprecated: pass the model as model= (or positionally). In the next "
+                  f"release generator= will only take the randomness (a torch.Generator or an int seed)",
+                  FutureWarning, stacklevel=3)
+    return generator, None
+
+
+def check_model(model) -> None:
+    """Refuse a ``model`` that is not a loaded generator, naming what is accepted."""
+    if not isinstance(model, torch.nn.Module):
+        raise InvalidInputError(f"model must be a latentlab Generator or a registered name such as 'shapes-biggan' (or a "
+                                f"path to a weights file), got {type(model).__name__} {model!r}")
+
+
+def seed_from(function: str, seed, generator, default: int = 0) -> int:
+    """The int seed of a run from ``seed=`` or ``generator=`` (an int seed, or a torch.Generator: one draw from
+    it, so its state decides the run and the generator moves on), not both."""
+    if seed is not None and generator is not None:
+        raise InvalidInputError(f"{function} takes its randomness once, as seed= or as generator=, got seed={seed!r} "
+                                f"and generator={generator!r}")
+    source = seed if generator is None else generator
+    if source is None:
+        return default
+    if isinstance(source, torch.Generator):
+        return int(torch.randint(0, 2**31 - 1, (), generator=source, device=source.device))
+    if isinstance(source, bool) or not isinstance(source, Integral):
+        raise InvalidInputError(f"{function}: {'seed' if generator is None else 'generator'} must be an int seed"
+                                f"{'' if generator is None else ' or a torch.Generator'}, got "
+                                f"{type(source).__name__} {source!r}")
+    return int(source)
+
+
 def _thumbnail(images: torch.Tensor) -> torch.Tensor:
     small = F.interpolate(images[:1], size=(THUMBNAIL_SIZE, THUMBNAIL_SIZE), mode="bilinear", antialias=True, align_corners=False)
     return (small[0].clamp(0, 1) * 255).round().to(torch.uint8).cpu()
 
 
-def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = None, *, optimizer: str = "cma",
-           generations: int = 30, population: int = 32, space: str | LatentSpace | None = None, classes=None, seed: int = 0,
+def evolve(prompt: str, model: str | os.PathLike | Generator | None = None, assessor: Assessor | None = None, *,
+           optimizer: str = "cma", generations: int = 30, population: int = 32, space: str | LatentSpace | None = None,
+           classes=None, seed: int | None = None, generator: torch.Generator | int | None = None,
            clip: str = "shapes-clip", templates: str | Sequence[str] = "none", negatives: Sequence[str] | None = None,
            options: dict | None = None, state_path: str | Path | None = None, restart: bool = False,
            patience: int | None = None, callbacks: Sequence[Callback] = (), chunk_size: int = 64,
            start: torch.Tensor | None = None, progress: bool = True) -> EvolutionResult:
-    """Search ``generator``'s latents for images that ``assessor`` (default: CLIP similarity to ``prompt``) scores highly.
+    """Search ``model``'s latents for images that ``assessor`` (default: CLIP similarity to ``prompt``) scores highly.
+
+    ``model`` is a Generator or a registered name or path (default 'shapes-biggan').
 
     ``optimizer`` is one of 'cma', 'ga', 'de', 'adam', 'cma+adam' with its ``options``. For a
     class-conditional generator the search space defaults to z plus class logits ('z+class'),
@@ -81,7 +137,9 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
     at the prior's centre (pass a smaller step, e.g. ``options={"sigma": 0.3}``, to stay near it).
     ``state_path`` makes the run resumable: run again with the same settings to continue; a saved
     run with any other setting is refused (:class:`~latentlab.errors.RunMismatchError`) unless
-    ``restart=True``. Ctrl-C returns the best so far. Reproducible from ``seed``.
+    ``restart=True``. Ctrl-C returns the best so far. Reproducible from ``seed`` (default 0) or
+    ``generator`` (an int seed, the same as ``seed``, or a :class:`torch.Generator` to draw the seed from).
+    ``generator=`` given a model is the earlier name of ``model=`` and warns (FutureWarning).
     """
     from latentlab.assessors.clip import CLIPAssessor
     from latentlab.zoo import load_generator
@@ -90,16 +148,21 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
         raise ValueError(f"prompt must be a non-empty description such as 'a red star', got {prompt!r}")
     if optimizer not in OPTIMIZERS:
         make_optimizer(optimizer, 1, 1)  # raises with close matches
-    if isinstance(generator, str):
-        generator = load_generator(generator)
+    model, randomness = model_from_generator_argument("evolve", model, generator)
+    seed = seed_from("evolve", seed, randomness)
+    if model is None:
+        model = "shapes-biggan"
+    if isinstance(model, (str, os.PathLike)):
+        model = load_generator(model)
+    check_model(model)
     if assessor is not None and not callable(assessor):
         raise ValueError(f"assessor must be a latentlab Assessor (e.g. CLIPAssessor('a red star')) or a function of images, "
                          f"got {type(assessor).__name__} {assessor!r}")
     if assessor is None:
-        assessor = CLIPAssessor(prompt, clip, templates=templates, negatives=negatives, device=generator.device)
+        assessor = CLIPAssessor(prompt, clip, templates=templates, negatives=negatives, device=model.device)
     if space is None:
-        space = "z+class" if generator.conditional and classes is None else "z"
-    objective = LatentObjective(generator, assessor, space=space, classes=classes, chunk_size=chunk_size)
+        space = "z+class" if model.conditional and classes is None else "z"
+    objective = LatentObjective(model, assessor, space=space, classes=classes, chunk_size=chunk_size)
     options = dict(options or {})
     if start is not None:
         if "x0" in options:
@@ -108,7 +171,7 @@ def evolve(prompt: str, generator="shapes-biggan", assessor: Assessor | None = N
             options["x0"] = objective.from_space(objective.space.check(start))[0].cpu()
     search = make_optimizer(optimizer, objective.dim, check_population(population), seed=seed, **options)
     identity = None if state_path is None else run_identity(  # digests of the weights: only for a saved run
-        method="evolve", prompt=prompt, assessor=assessor, generator=generator, space=objective.space.identity(),
+        method="evolve", prompt=prompt, assessor=assessor, generator=model, space=objective.space.identity(),
         classes=classes, **({} if start is None else {"start": start}))
 
     def record_thumbnail(generation: int, x: torch.Tensor, fitness: torch.Tensor, result: RunResult) -> None:

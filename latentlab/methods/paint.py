@@ -8,6 +8,7 @@ it (eqs. 4.9–4.10); CMA-ES searches by default (§4.3.3), Adam or CMA→Adam o
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,9 @@ import torch
 from latentlab.assessors.base import check_mask
 from latentlab.assessors.consistency import Distance, OutsideConsistency
 from latentlab.data import SHAPES
-from latentlab.errors import check_population
+from latentlab.errors import InvalidInputError, check_population
+from latentlab.generators import Generator
+from latentlab.methods.evolve import check_model, model_from_generator_argument, seed_from
 from latentlab.optim import OPTIMIZERS, LatentObjective, RunResult, make_optimizer, run_optimizer
 from latentlab.optim.run import Callback
 from latentlab.runs import run_identity
@@ -83,15 +86,18 @@ def _optimizer_options(name: str, options: dict | None, sigma: float) -> dict:
     return {**defaults, **(options or {})}
 
 
-def paint_by_word(generator, latents: torch.Tensor | None, mask: torch.Tensor, text: str, *, classes=None,
+def paint_by_word(model: str | os.PathLike | Generator | None = None, latents: torch.Tensor | None = None,
+                  mask: torch.Tensor | None = None, text: str | None = None, *, classes=None,
                   styles: torch.Tensor | None = None,
                   edits: Sequence[RegionEdit] = (), layer: str | None = None, split: bool = True, optimizer: str = "cma",
                   generations: int = 30, population: int = 16, space: str | LatentSpace = "z", sigma: float = 0.7,
                   lambda_img: float = 5.0, perceptual: str | Distance | None = "auto", clip: str = "shapes-clip",
-                  mask_mode: str = "multiply", templates: str | Sequence[str] = "none", seed: int = 0,
+                  mask_mode: str = "multiply", templates: str | Sequence[str] = "none", seed: int | None = None,
+                  generator: torch.Generator | int | None = None,
                   options: dict | None = None, state_path: str | Path | None = None, restart: bool = False,
                   patience: int | None = None, callbacks: Sequence[Callback] = (), progress: bool = True) -> PaintResult:
-    """Edit the region ``mask`` of the image G(``latents``, ``classes``) toward ``text``.
+    """Edit the region ``mask`` of the image G(``latents``, ``classes``) of ``model`` (a Generator or a
+    registered name or path) toward ``text``.
 
     ``split=True`` searches the spatially split generator G_{z,m} cut after ``layer`` (only the
     region gets new latents; ``layer=None`` takes the generator's ``edit_layer``, e.g. ``block1`` of
@@ -102,11 +108,20 @@ def paint_by_word(generator, latents: torch.Tensor | None, mask: torch.Tensor, t
     accepted edits (``result.edits``) so edits build on each other. ``lambda_img`` weighs the
     consistency outside the mask (L2 + ``perceptual``: 'lpips', 'lpips-vgg', 'probe', 'none', a
     callable, or 'auto': LPIPS, except for Shapes-world images when its weights are not cached). Ctrl-C returns the best edit so far; ``state_path`` resumes the same edit (any other
-    setting is refused unless ``restart=True``).
+    setting is refused unless ``restart=True``). Reproducible from ``seed`` (default 0) or ``generator`` (an
+    int seed, the same as ``seed``, or a :class:`torch.Generator` to draw the seed from); ``generator=`` given
+    a model is the earlier name of ``model=`` and warns (FutureWarning).
     """
     from latentlab.assessors.clip import CLIPAssessor
     from latentlab.zoo import load_generator
 
+    model, randomness = model_from_generator_argument("paint_by_word", model, generator)
+    seed = seed_from("paint_by_word", seed, randomness)
+    if model is None:
+        raise InvalidInputError("paint_by_word needs the model whose image it edits: a Generator or a registered name such "
+                                "as 'shapes-biggan'")
+    if mask is None:
+        raise InvalidInputError("paint_by_word needs mask=, the region to edit: [H, W] in {0, 1} at the model's resolution")
     text = _check_text(text)
     if optimizer not in OPTIMIZERS:
         make_optimizer(optimizer, 1, 1)  # raises with close matches
@@ -114,35 +129,36 @@ def paint_by_word(generator, latents: torch.Tensor | None, mask: torch.Tensor, t
         raise ValueError(f"lambda_img must be a finite number >= 0 (the weight of the consistency outside the mask, "
                          f"e.g. 5), got {lambda_img!r}")
     population = check_population(population)
-    if isinstance(generator, str):
-        generator = load_generator(generator)
+    if isinstance(model, (str, os.PathLike)):
+        model = load_generator(model)
+    check_model(model)
     if not split and edits:
         raise ValueError("earlier edits live in the split generator; use split=True to build on them")
-    mask = check_mask(mask, (generator.resolution, generator.resolution))
+    mask = check_mask(mask, (model.resolution, model.resolution))
     if mask.shape[0] != 1:
         raise ValueError(f"give one mask [H, W] for the edit, got {mask.shape[0]}")
 
     # the base space, its class fixed at the image's own unless the space searches it; G_{z,m} over it
-    region = RegionSpace.for_image(generator, space, latents, classes, mask, layer, edits, styles)
+    region = RegionSpace.for_image(model, space, latents, classes, mask, layer, edits, styles)
     base = region.base
     with torch.no_grad():
         before = region.current()  # [1, 3, R, R]
 
     # fitness = C(x ⊙ m, t) + λ · (−L_img): eqs. 4.8–4.10, to maximise
-    inside = CLIPAssessor(text, clip, mask=mask, mask_mode=mask_mode, templates=templates, device=generator.device)
-    shapes_world = tuple(generator.class_names) == SHAPES and generator.resolution == 64
-    consistency = OutsideConsistency(before, mask, perceptual=perceptual, shapes_world=shapes_world).to(generator.device)
+    inside = CLIPAssessor(text, clip, mask=mask, mask_mode=mask_mode, templates=templates, device=model.device)
+    shapes_world = tuple(model.class_names) == SHAPES and model.resolution == 64
+    consistency = OutsideConsistency(before, mask, perceptual=perceptual, shapes_world=shapes_world).to(model.device)
     fitness = inside + float(lambda_img) * consistency if lambda_img else inside
-    objective = LatentObjective(generator, fitness, space=region if split else base)
+    objective = LatentObjective(model, fitness, space=region if split else base)
     with torch.no_grad():
         x0 = objective.from_space(region.start()[None])[0].cpu()  # the image's own latents, in search units
     search = make_optimizer(optimizer, objective.dim, population, seed=seed, x0=x0,
                             **_optimizer_options(optimizer, options, sigma))
     identity = None if state_path is None else run_identity(  # digests of the weights: only for a saved run
-        method="paint_by_word", text=text, generator=generator, latents=latents, styles=styles, classes=classes, mask=mask,
+        method="paint_by_word", text=text, generator=model, latents=latents, styles=styles, classes=classes, mask=mask,
         edits=list(edits), layer=region.layer, split=split, space=base.identity(), fitness=fitness)
     run = run_optimizer(search, objective, generations, callbacks=callbacks, patience=patience, state_path=state_path,
-                        identity=identity, restart=restart, progress=progress)
+                        identity=identity, restart=restart, progress=progress, label="paint")
 
     # the best edit, scored before and after
     with torch.no_grad():

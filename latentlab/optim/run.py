@@ -74,7 +74,8 @@ def optimizer_identity(optimizer: Optimizer) -> dict:
 
 def run_optimizer(optimizer: Optimizer, objective: Objective, generations: int, *, callbacks: Sequence[Callback] = (),
                   patience: int | None = None, min_delta: float = 0.0, state_path: str | Path | None = None,
-                  identity: dict | None = None, restart: bool = False, progress: bool = True) -> RunResult:
+                  identity: dict | None = None, restart: bool = False, progress: bool = True,
+                  label: str = "evolve") -> RunResult:
     """Run ``generations`` generations (counting any already in ``state_path``), keeping the best.
 
     Stops early when the best fitness has not improved by ``min_delta`` for ``patience``
@@ -92,14 +93,16 @@ def run_optimizer(optimizer: Optimizer, objective: Objective, generations: int, 
         patience = check_positive_int("patience", patience)
     state = Path(state_path) if state_path else None
     if state is None:
-        return _run(optimizer, objective, generations, callbacks, patience, min_delta, None, {}, False, progress)
+        return _run(optimizer, objective, generations, callbacks, patience, min_delta, None, {}, False, progress, label)
     identity = {**run_identity(optimizer=optimizer_identity(optimizer)), **(identity or {})}
     with RunFolder(state.parent):
-        return _run(optimizer, objective, generations, callbacks, patience, min_delta, state, identity, restart, progress)
+        return _run(optimizer, objective, generations, callbacks, patience, min_delta, state, identity, restart, progress,
+                    label)
 
 
 def _run(optimizer: Optimizer, objective: Objective, generations: int, callbacks: Sequence[Callback], patience: int | None,
-         min_delta: float, state: Path | None, identity: dict, restart: bool, progress: bool) -> RunResult:
+         min_delta: float, state: Path | None, identity: dict, restart: bool, progress: bool,
+         label: str) -> RunResult:
     if state is not None and state.exists() and restart:
         state.unlink()
     if state is not None and state.exists():
@@ -110,7 +113,7 @@ def _run(optimizer: Optimizer, objective: Objective, generations: int, callbacks
                        f"{state} already holds {done} of {generations} generations; nothing to run (raise generations to go on)")
     else:
         result = RunResult(torch.zeros(optimizer.dim), float("-inf"), torch.zeros(0, optimizer.dim), torch.zeros(0))
-    bar = tqdm(total=generations, initial=min(len(result.history), generations), desc=f"evolve ({optimizer.name})", unit="gen",
+    bar = tqdm(total=generations, initial=min(len(result.history), generations), desc=f"{label} ({optimizer.name})", unit="gen",
                disable=not progress)
     try:
         while len(result.history) < generations:

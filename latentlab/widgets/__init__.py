@@ -1,6 +1,7 @@
-"""Explorers: interactive views over latentlab's methods, each a state object plus an ipywidgets view.
+"""Explorers: interactive views over latentlab's methods, each a state object plus an ipywidgets ``VBox``.
 
-Show one with ``display(explorer)``; drive it headless through ``explorer.state`` and its widgets.
+An explorer is a widget: show it with ``display(explorer)`` (or as a cell's last value) or put it
+inside other widgets; drive it headless through ``explorer.state`` and its child widgets.
 """
 
 from latentlab.widgets.class_mixer import ClassMixer, MixState

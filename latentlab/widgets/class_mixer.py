@@ -119,12 +119,12 @@ class ClassMixer(Explorer):
         self.display_size = display_size
         self.throttle = LatestValueThrottle(self.capture(lambda t: self._render(t, "jpeg")), throttle_s,
                                             on_settle=self.capture(self._settle))
-        self.widget = self._build_view()
+        self.children = self._build_view()
         self.state.observe(lambda change: self.throttle.submit(self.state.t), names=["t", "seed", "class_a", "class_b"])
         self.throttle.submit(self.state.t)
         self.throttle.flush()
 
-    def _build_view(self) -> widgets.Widget:
+    def _build_view(self) -> list[widgets.Widget]:
         s, names = self.state, list(self.state.generator.class_names)
         self.class_a = widgets.Dropdown(options=names, value=s.class_a, description="class A")
         self.class_b = widgets.Dropdown(options=names, value=s.class_b, description="class B")
@@ -138,7 +138,7 @@ class ClassMixer(Explorer):
         self.strip = widgets.Image(format="png")
         controls = widgets.VBox([widgets.HBox([self.class_a, self.class_b, self.swap]), widgets.HBox([self.t, self.seed])])
         labels = widgets.HTML("<small>left: the fixed latents at t · right: t from 0 (A) to 1 (B) across, one latent per row</small>")
-        return widgets.VBox([controls, widgets.HBox([self.mix, self.strip]), labels, self.capture.output])
+        return [controls, widgets.HBox([self.mix, self.strip]), labels, self.capture.output]
 
     def swap_classes(self) -> None:
         """Exchange classes A and B."""

@@ -138,6 +138,15 @@ class LatestValueThrottle:
                 self._run(value)
             self._settle()
 
+    def cancel(self) -> None:
+        """Drop the pending value and stop the running interval (no render, no settle call)."""
+        with self._lock:
+            if self._cancel is not None:
+                self._cancel()
+                self._cancel = None
+            self._pending = _NOTHING
+            self._settled = True
+
     def _tick(self) -> None:
         with self._lock:
             if self._cancel is None:  # flushed meanwhile
@@ -241,18 +250,54 @@ def enable_colab_widgets() -> bool:
     return True
 
 
-class Explorer:
-    """Base of the explorers: one container widget (:attr:`widget`) and an error area.
+_OWNED_TRAITS = ("children", "layout", "style", "_canvases")  # traits through which a widget holds widgets it owns
 
-    ``display(explorer)`` shows the container (call it explicitly: Colab blanks a widget left
-    as a cell's last value); its plain-text form is a short, stable summary.
+
+def _widgets_in(value: Any, depth: int = 3) -> list[widgets.Widget]:
+    """The widgets in ``value``: itself, or those inside nested lists, tuples, sets and dicts (``depth`` levels)."""
+    if isinstance(value, widgets.Widget):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if depth > 0 and isinstance(value, (list, tuple, set, frozenset)):
+        return [w for item in value for w in _widgets_in(item, depth - 1)]
+    return []
+
+
+class Explorer(widgets.VBox):
+    """Base of the explorers: a ``VBox`` holding the controls, the pictures and an error area.
+
+    An explorer is an ipywidgets widget, so ``display(explorer)`` or leaving it as a cell's last
+    value shows it (in Colab once the custom widget manager is on, which constructing one does);
+    its plain-text form is a short, stable summary. :meth:`close` closes every widget inside.
+    A constructor that raises closes what it had opened.
     """
 
-    widget: widgets.Widget
-
-    def __init__(self) -> None:
+    def __init__(self, **kwargs) -> None:
         enable_colab_widgets()
+        super().__init__(**kwargs)
         self.capture = ErrorCapture()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def guarded(self, *args, **kwargs) -> None:
+            try:
+                init(self, *args, **kwargs)
+            except BaseException:
+                self.close()
+                raise
+
+        cls.__init__ = guarded
+
+    @property
+    def widget(self) -> Explorer:
+        """The explorer itself (the view used to be a separate widget)."""
+        return self
 
     @property
     def errors(self) -> list[BaseException]:
@@ -262,9 +307,41 @@ class Explorer:
     def summary(self) -> str:
         return type(self).__name__
 
-    def _repr_mimebundle_(self, **kwargs) -> dict:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.summary()
+    def _owned_widgets(self) -> list[widgets.Widget]:
+        """The widgets this explorer made: its attributes and what they hold as children, layers, layout or style.
+
+        Shared widgets that other widgets point to (such as ipycanvas' canvas manager) are left open.
+        """
+        seen: dict[int, widgets.Widget] = {}
+        stack: list[widgets.Widget] = [self, *_widgets_in(list(vars(self).values()))]
+        if isinstance(vars(self).get("capture"), ErrorCapture):
+            stack.append(self.capture.output)
+        while stack:
+            w = stack.pop()
+            if id(w) in seen:
+                continue
+            seen[id(w)] = w
+            for name in _OWNED_TRAITS:
+                if name in w.keys:
+                    stack.extend(_widgets_in(getattr(w, name)))
+        seen.pop(id(self))
+        return list(seen.values())
+
+    def close(self) -> None:
+        """Close the explorer and every widget inside it; their views leave the page."""
+        if self.comm is None:
+            return
+        throttle = vars(self).get("throttle")
+        if isinstance(throttle, LatestValueThrottle):
+            throttle.cancel()
+        for w in self._owned_widgets():
+            w.close()
+        super().close()
+
+    def _repr_mimebundle_(self, **kwargs) -> dict | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = self.summary()
         return bundle
 
     def __repr__(self) -> str:

@@ -252,12 +252,12 @@ class DirectionExplorer(Explorer):
         self.display_size = display_size
         self.throttle = LatestValueThrottle(self.capture(lambda _: self._render("jpeg")), throttle_s,
                                             on_settle=self.capture(self._settle))
-        self.widget = self._build_view()
+        self.children = self._build_view()
         self.state.observe(lambda change: self.throttle.submit(dict(self.state.values)), names=["values", "seed", "direction"])
         self.throttle.submit(dict(self.state.values))
         self.throttle.flush()
 
-    def _build_view(self) -> widgets.Widget:
+    def _build_view(self) -> list[widgets.Widget]:
         s = self.state
         step = (s.t_max - s.t_min) / 40
         self.sliders = {name: widgets.FloatSlider(value=s.values[name], min=s.t_min, max=s.t_max, step=step,
@@ -286,8 +286,8 @@ class DirectionExplorer(Explorer):
                                f"the other sliders held, one latent per row; space {s.space.name}</small>")
         controls = widgets.VBox([*self.sliders.values(), widgets.HBox([self.choice, self.seed, self.reset]),
                                  widgets.HBox([self.path, self.save, self.load]), self.status])
-        return widgets.VBox([widgets.HBox([self.view, widgets.VBox([controls, self.scores])]), self.strip, caption,
-                             self.capture.output])
+        return [widgets.HBox([self.view, widgets.VBox([controls, self.scores])]), self.strip, caption,
+                self.capture.output]
 
     @property
     def t(self) -> widgets.FloatSlider:

@@ -132,7 +132,7 @@ class EvolutionGallery(Explorer):
         self.state = GalleryState(optimizer=optimizer, generations=generations, population=population)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.widget = self._build_view()
+        self.children = self._build_view()
 
     # --- running ------------------------------------------------------------------------
     def run(self, *, blocking: bool = False, x0: torch.Tensor | None = None) -> EvolutionResult | threading.Thread | None:
@@ -208,7 +208,7 @@ class EvolutionGallery(Explorer):
             s.running = False
 
     # --- view ---------------------------------------------------------------------------
-    def _build_view(self) -> widgets.Widget:
+    def _build_view(self) -> list[widgets.Widget]:
         s = self.state
         self.optimizer = widgets.Dropdown(options=list(OPTIMIZERS), value=s.optimizer, description="optimizer")
         self.generations = widgets.BoundedIntText(value=s.generations, min=GENERATIONS[0], max=GENERATIONS[1], description="generations")
@@ -231,7 +231,7 @@ class EvolutionGallery(Explorer):
         header = widgets.HTML(f"<b>{self.prompt}</b>")
         controls = widgets.HBox([self.optimizer, self.generations, self.population])
         buttons = widgets.HBox([self.run_button, self.stop_button, self.continue_button])
-        return widgets.VBox([header, controls, buttons, self.status, widgets.HBox([self.tiles, self.plot]), self.capture.output])
+        return [header, controls, buttons, self.status, widgets.HBox([self.tiles, self.plot]), self.capture.output]
 
     def _tile(self, index: int) -> widgets.VBox:
         image = widgets.Image(format="jpeg", layout=widgets.Layout(width=f"{self.thumb_size}px"))

@@ -153,12 +153,12 @@ class ImageEditor(Explorer):
         self._mask_background: np.ndarray | None = None  # the edited image under the mask
         self.throttle = LatestValueThrottle(self.capture(lambda _: self._render("jpeg")), throttle_s,
                                             on_settle=self.capture(lambda _: self._render("png")))
-        self.widget = self._build_view(text, generations)
+        self.children = self._build_view(text, generations)
         self.clear_drawing()
         self.draw_mask()
 
     # --- view ---------------------------------------------------------------------------------
-    def _build_view(self, text: str, generations: int) -> widgets.Widget:
+    def _build_view(self, text: str, generations: int) -> list[widgets.Widget]:
         s = self.state
         wide = {"description_width": "initial"}
         # 1. the image: upload or draw
@@ -236,7 +236,7 @@ class ImageEditor(Explorer):
                                   self.brush, self.mode, self.clear_mask_button, self.text, self.generations,
                                   self.paint_button, self.paint_progress])])])
         save = widgets.VBox([widgets.HTML("<b>5. save</b>"), widgets.HBox([self.path, self.save_button])])
-        return widgets.VBox([draw, invert, move, paint, save, self.capture.output])
+        return [draw, invert, move, paint, save, self.capture.output]
 
     # --- the image ----------------------------------------------------------------------------
     def _on_upload(self, change) -> None:

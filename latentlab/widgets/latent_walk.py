@@ -232,20 +232,20 @@ class LatentWalk(Explorer):
         self.display_size, self.fps = display_size, fps
         self.throttle = LatestValueThrottle(self.capture(lambda i: self._render(i, "jpeg")), throttle_s,
                                             on_settle=self.capture(lambda i: self._render(i, "png")))
-        self.widget = self._build_view()
+        self.children = self._build_view()
         self.state.observe(lambda change: self.throttle.submit(self.state.position),
                            names=["method", "steps", "position", "seed_a", "seed_b", "latent_a", "latent_b", "class_a", "class_b", "space"])
         self.throttle.submit(self.state.position)
         self.throttle.flush()
 
-    def _build_view(self) -> widgets.Widget:
+    def _build_view(self) -> list[widgets.Widget]:
         s = self.state
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{self.display_size}px"))
         self.method = widgets.ToggleButtons(options=list(METHODS), description="method")
         self.steps = widgets.IntSlider(min=2, max=max(64, s.steps), description="steps")
         self.position = widgets.IntSlider(min=0, max=s.steps - 1, description="position", continuous_update=True)
         self.play = widgets.Play(min=0, max=s.steps - 1, interval=int(1000 / self.fps), description="play")
-        widgets.jslink((self.play, "value"), (self.position, "value"))  # plays in the browser, no kernel round trip
+        self._play_link = widgets.jslink((self.play, "value"), (self.position, "value"))  # plays in the browser, no kernel round trip
         for a, b in ((self.position, "max"), (self.play, "max")):
             s.observe(lambda change, w=a, name=b: setattr(w, name, change["new"] - 1), names="steps")
         controls = [self.method, self.steps, widgets.HBox([self.play, self.position])]
@@ -270,7 +270,7 @@ class LatentWalk(Explorer):
         self.save_gif.on_click(self.capture(lambda _: self._export(".gif")))
         self.save_mp4.on_click(self.capture(lambda _: self._export(".mp4")))
         controls.append(widgets.HBox([self.path, self.save_gif, self.save_mp4]))
-        return widgets.VBox([widgets.HBox([self.image, widgets.VBox(controls)]), self.status, self.capture.output])
+        return [widgets.HBox([self.image, widgets.VBox(controls)]), self.status, self.capture.output]
 
     def _render(self, index: int, format: str) -> None:
         show_image(self.image, self.state.frame(min(index, self.state.steps - 1)), format, min_size=self.display_size)

@@ -188,8 +188,7 @@ class PaintCanvas(Explorer):
                                  widgets.HBox([widgets.VBox([widgets.Label("before"), self.before]),
                                                widgets.VBox([widgets.Label("after"), self.after])]),
                                  widgets.HBox([self.accept_button, self.discard_button])])
-        self.widget = widgets.VBox([widgets.HBox([self.canvas, controls]), widgets.Label("accepted edits"), self.strip,
-                                    self.capture.output])
+        self.children = [widgets.HBox([self.canvas, controls]), widgets.Label("accepted edits"), self.strip, self.capture.output]
         self.draw_image()
         show_image(self.before, self.session.image, "png", min_size=128)  # "after" stays hidden until an edit exists
 

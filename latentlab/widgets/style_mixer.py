@@ -100,12 +100,12 @@ class StyleMixer(Explorer):
         self.cell_size = cell_size
         self.throttle = LatestValueThrottle(self.capture(lambda _: self._render("jpeg")), throttle_s,
                                             on_settle=self.capture(lambda _: self._render("png")))
-        self.widget = self._build_view()
+        self.children = self._build_view()
         self.state.observe(lambda change: self.throttle.submit(change["new"]), names=["layers", "seed_a", "seed_b", "truncation"])
         self.throttle.submit(None)
         self.throttle.flush()
 
-    def _build_view(self) -> widgets.Widget:
+    def _build_view(self) -> list[widgets.Widget]:
         s, g = self.state, self.state.generator
         ranges = {name: g.mix_layers(name) for name in MIX_RANGES}
         options = [(f"{name} (W+ layers {r[0]}–{r[-1]}, {g.layer_resolutions[r[0]]}–{g.layer_resolutions[r[-1]]} px)", name)
@@ -119,8 +119,8 @@ class StyleMixer(Explorer):
             link((w, "value"), (s, name))
         self.image = widgets.Image(format="png")
         note = widgets.HTML("<small>top row: B · left column: A · cells: A with the chosen layers' styles from B</small>")
-        return widgets.VBox([self.layers, widgets.HBox([self.seed_a, self.seed_b, self.truncation]), self.image, note,
-                             self.capture.output])
+        return [self.layers, widgets.HBox([self.seed_a, self.seed_b, self.truncation]), self.image, note,
+                self.capture.output]
 
     def _render(self, format: str) -> None:
         show_image(self.image, self.state.grid(), format, nrow=self.state.columns + 1, min_size=self.cell_size)

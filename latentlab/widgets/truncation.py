@@ -157,12 +157,12 @@ class TruncationExplorer(Explorer):
         self.nrow, self.display_size = nrow, display_size
         self.throttle = LatestValueThrottle(self.capture(lambda psi: self._render(psi, "jpeg")), throttle_s,
                                             on_settle=self.capture(self._settle))
-        self.widget = self._build_view()
+        self.children = self._build_view()
         self.state.observe(lambda change: self.throttle.submit(self.state.psi), names=["psi", "seed"])
         self.throttle.submit(self.state.psi)
         self.throttle.flush()
 
-    def _build_view(self) -> widgets.Widget:
+    def _build_view(self) -> list[widgets.Widget]:
         self.psi = widgets.FloatSlider(value=self.state.psi, min=min(0.05, self.state.psi), max=max(3.0, self.state.psi), step=0.05,
                                        description="ψ", readout_format=".2f")  # the range holds ψ: a slider would clamp it
         self.seed = widgets.IntText(value=self.state.seed, description="seed")
@@ -174,7 +174,7 @@ class TruncationExplorer(Explorer):
         self.measure = widgets.Button(description="measure curve", tooltip="readout at ψ = " + ", ".join(map(str, CURVE_PSIS)))
         self.measure.on_click(self.capture(lambda _: self.measure_curve()))
         side = widgets.VBox([self.readout, self.plot, self.measure])
-        return widgets.VBox([widgets.HBox([self.psi, self.seed]), widgets.HBox([self.grid, side]), self.capture.output])
+        return [widgets.HBox([self.psi, self.seed]), widgets.HBox([self.grid, side]), self.capture.output]
 
     def _render(self, psi: float, format: str) -> None:
         size = self.display_size // min(self.nrow, self.state.n)

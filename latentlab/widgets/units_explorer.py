@@ -232,7 +232,7 @@ class UnitsExplorer(Explorer):
         self.top, self.display_size = top, display_size
         self.throttle = LatestValueThrottle(self.capture(lambda _: self._render("jpeg")), throttle_s,
                                             on_settle=self.capture(self._settle))
-        self.widget = self._build_view()
+        self.children = self._build_view()
         self.state.observe(self.capture(self._on_concept), names=["concept"])
         self.state.observe(self.capture(self._sync_selection), names=["selected"])
         self.state.observe(lambda change: self.throttle.submit(change["name"]),
@@ -240,7 +240,7 @@ class UnitsExplorer(Explorer):
         self.throttle.submit("init")
         self.throttle.flush()
 
-    def _build_view(self) -> widgets.Widget:
+    def _build_view(self) -> list[widgets.Widget]:
         s = self.state
         n_units = s.recording.n_units
         self.concept = widgets.Dropdown(options=s.concepts, value=s.concept, description="concept")
@@ -263,8 +263,8 @@ class UnitsExplorer(Explorer):
         info = widgets.HTML(f"<small>layer <b>{s.layer}</b>: {n_units} units, ranked on {s.recording.n} samples. "
                             "Selecting units overrides top k.</small>")
         controls = widgets.VBox([self.concept, self.k, self.mode, self.region, self.seed, info])
-        return widgets.VBox([widgets.HBox([controls, self.units, self.ranked]), images, widgets.HBox([self.scores, self.plot]),
-                             self.capture.output])
+        return [widgets.HBox([controls, self.units, self.ranked]), images, widgets.HBox([self.scores, self.plot]),
+                self.capture.output]
 
     def _unit_options(self) -> list[tuple[str, int]]:
         ranking = self.state.ranking()

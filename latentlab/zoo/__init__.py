@@ -9,7 +9,7 @@ import latentlab.zoo.builtin  # noqa: F401  (registers the built-in architecture
 from latentlab.zoo import face_models  # noqa: F401  (registers the CelebA face models by name)
 from latentlab.zoo.cache import cache_dir
 from latentlab.zoo.loader import load_generator, load_model, load_probe
-from latentlab.zoo.registry import MODELS, ModelEntry, get_model_entry, register_architecture, register_model
+from latentlab.zoo.registry import MODELS, ModelEntry, get_model_entry, list_models, register_architecture, register_model
 
-__all__ = ["MODELS", "ModelEntry", "cache_dir", "get_model_entry", "load_generator", "load_model", "load_probe",
-           "register_architecture", "register_model"]
+__all__ = ["MODELS", "ModelEntry", "cache_dir", "get_model_entry", "list_models", "load_generator", "load_model",
+           "load_probe", "register_architecture", "register_model"]

@@ -3,29 +3,35 @@
 - ``load_biggan("/path/folder")`` (or the ``pytorch_model.bin`` path, with ``config.json`` beside it)
   reads local files; the weights are read with ``torch.load(..., weights_only=True)``: tensors only,
   never pickled code.
-- ``load_biggan("biggan-deep-256")`` uses ``<cache>/biggan/biggan-deep-256/`` (see
-  :func:`latentlab.zoo.cache.cache_dir`), downloading the two files there first through
-  ``huggingface_hub`` when they are missing. Each file is written to a temporary name and renamed,
-  so an interrupted download never leaves a half-written file behind. Offline, an ``OSError``
-  says what to download and where to put it.
+- ``load_biggan("biggan-deep-128")`` (a published name, :data:`SOURCES`) looks for the two files
 
-The URLs are the reference package's ``PRETRAINED_CONFIG_ARCHIVE_MAP`` /
-``PRETRAINED_MODEL_ARCHIVE_MAP`` (pytorch-pretrained-biggan 0.1.1); the 128 px files also sit on
-the Hugging Face Hub (``osanseviero/BigGAN-deep-128``), tried when the URL fails.
+  1. in ``<cache>/biggan/<name>/`` (see :func:`latentlab.zoo.cache.cache_dir`): files copied there by
+     hand, or downloaded there by an older latentlab, are used as they are;
+  2. in the Hugging Face cache (``HF_HUB_CACHE`` / ``HF_HOME``), for a model with a Hub repo
+     (:attr:`BigGANSource.hub_repo`, pinned to :attr:`BigGANSource.revision`): fetched there with
+     ``huggingface_hub.hf_hub_download`` on first use, shared with every other Hub user;
+  3. at the reference package's legacy URLs (``PRETRAINED_CONFIG_ARCHIVE_MAP`` /
+     ``PRETRAINED_MODEL_ARCHIVE_MAP`` of pytorch-pretrained-biggan 0.1.1), downloaded with a plain
+     HTTPS request into the folder of 1., atomically (temporary name, checked, renamed).
 
-Downloads of files whose size and SHA-256 are known (the 256 px model's two files) are checked
-before they enter the cache; a file that differs is refused and not kept. The config's digest is
-that of the reference package's own serialisation of the 256 px config (a test recomputes it), so
-it also pins the block layout. The digests of the 128 and 512 px files are not known here: those
-files are checked by loading them (every tensor's name and shape must match).
+  With ``HF_HUB_OFFLINE=1`` nothing is downloaded: a name whose files are in neither cache raises one
+  ``OSError`` that says which files are missing, where they would be cached and how to fetch them.
+
+Only the 128 px files are known to sit on the Hub (``osanseviero/BigGAN-deep-128``); the 256 and
+512 px models come from the legacy URLs until a Hub repo is recorded for them in :data:`SOURCES`.
+
+Files whose size and SHA-256 are known (the 256 px model's two files) are checked after every
+download, and once per process when read from the Hugging Face cache; a file that differs is refused
+(:class:`ChecksumError`; a plain download is then not kept). The config's digest is that of the
+reference package's own serialisation of the 256 px config (a test recomputes it), so it also pins
+the block layout. The digests of the 128 and 512 px files are not known here: those files are
+checked by loading them (every tensor's name and shape must match).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,14 +39,18 @@ import torch
 
 from latentlab.errors import CorruptFileError, check_device, lookup
 from latentlab.generators.biggan_deep import BigGANDeep, BigGANDeepConfig
-from latentlab.zoo.cache import cache_dir, digest_mismatch
+from latentlab.zoo import cache
+from latentlab.zoo.cache import ChecksumError, cache_dir, digest_mismatch, hf_repo_cache
 
 CONFIG_NAME, WEIGHTS_NAME = "config.json", "pytorch_model.bin"
 _S3 = "https://s3.amazonaws.com/models.huggingface.co/biggan"
 
-
-class ChecksumError(ValueError):
-    """A downloaded file is not the published one (size or SHA-256 differ)."""
+#: The Hub repo of the 128 px model (the same config.json and pytorch_model.bin as the legacy URLs)
+BIGGAN_DEEP_128_REPO = "osanseviero/BigGAN-deep-128"
+#: The revision of that repo latentlab downloads. NOT a commit hash yet: it could not be looked up
+#: when this was written (no network). Replace it with the repo's commit hash
+#: (``huggingface_hub.model_info(BIGGAN_DEEP_128_REPO).sha``) to pin the files for good.
+BIGGAN_DEEP_128_REVISION = "main"
 
 
 @dataclass(frozen=True)
@@ -48,8 +58,13 @@ class BigGANSource:
     """Where the two files of a published BigGAN-deep come from, and their digests where known."""
 
     name: str
-    hub_mirror: str | None = None  # a Hub repo holding the same config.json and pytorch_model.bin
+    hub_repo: str | None = None  # a Hub model repo holding config.json and pytorch_model.bin
+    revision: str | None = None  # the commit (or tag) of hub_repo to download; required with hub_repo
     digests: tuple[tuple[str, int, str], ...] = ()  # (file name, size in bytes, SHA-256)
+
+    def __post_init__(self):
+        if self.hub_repo is not None and not self.revision:
+            raise ValueError(f"BigGAN source {self.name!r}: a Hub repo needs a pinned revision")
 
     def digest(self, filename: str) -> tuple[int, str] | None:
         """(size, SHA-256) of one of the two files, or None where not known."""
@@ -57,17 +72,18 @@ class BigGANSource:
 
     @property
     def urls(self) -> dict[str, str]:
+        """The legacy (non-Hub) URLs of the two files."""
         return {CONFIG_NAME: f"{_S3}/{self.name}-config.json", WEIGHTS_NAME: f"{_S3}/{self.name}-pytorch_model.bin"}
 
 
 _DIGESTS_256 = ((CONFIG_NAME, 715, "edd106f65ff28ee1638491a978cfa6bc50dfa0344aab70749a7b8eb08bbec677"),
                 (WEIGHTS_NAME, 234_411_737, "5900ef4065047e3aa0d1b66197b7f2664dceb59b27080e414ad57e203c485bc5"))
-SOURCES = {s.name: s for s in (BigGANSource("biggan-deep-128", "osanseviero/BigGAN-deep-128"),
+SOURCES = {s.name: s for s in (BigGANSource("biggan-deep-128", BIGGAN_DEEP_128_REPO, BIGGAN_DEEP_128_REVISION),
                                BigGANSource("biggan-deep-256", digests=_DIGESTS_256), BigGANSource("biggan-deep-512"))}
 
 
 def checkpoint_folder(name: str) -> Path:
-    """The cache folder that holds (or will hold) the files of a published checkpoint."""
+    """latentlab's cache folder for a published checkpoint: files put there (by hand, or by a legacy-URL download) win."""
     _check_name(name)
     return cache_dir() / "biggan" / name
 
@@ -122,78 +138,112 @@ def is_checkpoint_folder(path: str | os.PathLike) -> bool:
 
 # --- downloads -----------------------------------------------------------------------------------
 def offline_message(name: str) -> str:
-    """How to make a published checkpoint available without a network connection."""
+    """Which files a published checkpoint needs, where they would be cached, and how to fetch them once online."""
     source, folder = _check_name(name), checkpoint_folder(name)
     urls = source.urls
-    hub = (f"    hf download {source.hub_mirror} {CONFIG_NAME} {WEIGHTS_NAME} --local-dir {folder}\n"
-           if source.hub_mirror else "")
+    why = ("HF_HUB_OFFLINE is set, so latentlab downloads nothing" if _offline()
+           else "they cannot be downloaded from here (offline?)")
+    fetch = (f"    python -c \"from latentlab.zoo.biggan_checkpoints import fetch_biggan; fetch_biggan('{name}')\"\n")
     check = "".join(f"    {sha}  {f}\n" for f in (CONFIG_NAME, WEIGHTS_NAME)
                     if (known := source.digest(f)) and (sha := known[1]))
     check = f"(`sha256sum` must print\n{check}) " if check else ""
-    return (f"could not load {name!r}: its files are not in the cache ({folder}) and cannot be downloaded "
-            f"(offline?). On a machine with internet run\n"
-            f"    python -c \"from latentlab.zoo.biggan_checkpoints import fetch_biggan; fetch_biggan('{name}')\"\n"
-            f"{hub}or download\n    {urls[CONFIG_NAME]}  as {CONFIG_NAME}\n    {urls[WEIGHTS_NAME]}  as {WEIGHTS_NAME}\n"
-            f"{check}and copy both files into {folder} here (or set LATENTLAB_CACHE), or load the folder itself: "
-            f"load_generator('/path/to/folder').")
+    manual = (f"or download\n    {urls[CONFIG_NAME]}  as {CONFIG_NAME}\n    {urls[WEIGHTS_NAME]}  as {WEIGHTS_NAME}\n"
+              f"{check}and copy both files into {folder} here (or set LATENTLAB_CACHE), or load the folder itself: "
+              f"load_generator('/path/to/folder').")
+    if source.hub_repo is None:
+        return (f"could not load {name!r}: its files ({CONFIG_NAME}, {WEIGHTS_NAME}) are not in the cache ({folder}) "
+                f"and {why}. On a machine with internet run\n{fetch}{manual}")
+    return (f"could not load {name!r}: its files {CONFIG_NAME} and {WEIGHTS_NAME} from the Hugging Face Hub repo "
+            f"{source.hub_repo} (revision {source.revision}) are not in the Hugging Face cache "
+            f"({hf_repo_cache(source.hub_repo)}; HF_HOME or HF_HUB_CACHE move it) nor in {folder}, and {why}. "
+            f"Once online (HF_HUB_OFFLINE unset), fetch them once with\n"
+            f"    hf download {source.hub_repo} {CONFIG_NAME} {WEIGHTS_NAME} --revision {source.revision}\n"
+            f"or\n{fetch}(a machine without internet can use a copy of that cache: point HF_HUB_CACHE at it), {manual}")
 
 
 def _offline() -> bool:
-    from huggingface_hub import constants
-
-    return bool(constants.HF_HUB_OFFLINE) or os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
-
-
-def _download(source: BigGANSource, filename: str, target: Path) -> None:
-    """Fetch one file to ``target`` atomically: the URL first, then the Hub mirror."""
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.file_download import http_get
-
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{filename}.", suffix=".partial"))
-    try:
-        try:
-            with open(staging / filename, "wb") as handle:
-                http_get(source.urls[filename], handle, displayed_filename=f"{source.name}/{filename}")
-            fetched = staging / filename
-        except Exception:
-            if source.hub_mirror is None:
-                raise
-            fetched = Path(hf_hub_download(source.hub_mirror, filename, local_dir=staging / "hub"))
-        verify_file(fetched, source, filename)
-        os.replace(fetched, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    """Whether HF_HUB_OFFLINE is on (the StyleGAN2 and face model downloads ask here too)."""
+    return cache.offline()
 
 
-def verify_file(path: str | os.PathLike, source: BigGANSource, filename: str) -> None:
-    """Raise :class:`ChecksumError` if ``path`` is not the published ``filename`` of ``source`` (where its digest is known)."""
+def verify_file(path: str | os.PathLike, source: BigGANSource, filename: str, *, cached: bool = False) -> None:
+    """Raise :class:`ChecksumError` if ``path`` is not the published ``filename`` of ``source`` (where its digest is known).
+
+    ``cached``: a file of the Hugging Face cache (checked once per process), rather than a fresh plain download.
+    """
     expected = source.digest(filename)
     if expected is None:
         return
     size, sha = expected
-    found = digest_mismatch(path, size, sha)
-    if found is not None:
-        raise ChecksumError(f"the downloaded {source.name} {filename} is not the published file: expected "
-                            f"{size:,} bytes with SHA-256 {sha}, got {found}. It was not kept; try again, or "
-                            f"download it by hand (see load_generator('{source.name}') offline) and check it with sha256sum.")
+    found = cache.verified_once(path, size, sha) if cached else digest_mismatch(path, size, sha)
+    if found is None:
+        return
+    if cached:
+        raise ChecksumError(f"the {source.name} {filename} in the Hugging Face cache ({path}) is not the published "
+                            f"file: expected {size:,} bytes with SHA-256 {sha}, got {found}. latentlab does not load it: "
+                            f"delete it (a damaged download) and load again, or pin another revision of "
+                            f"{source.hub_repo} in latentlab.zoo.biggan_checkpoints.SOURCES.")
+    raise ChecksumError(f"the downloaded {source.name} {filename} is not the published file: expected {size:,} bytes "
+                        f"with SHA-256 {sha}, got {found}. It was not kept; try again, or download it by hand (see "
+                        f"load_generator('{source.name}') offline) and check it with sha256sum.")
+
+
+def _from_hub(source: BigGANSource, *, local_only: bool) -> Path:
+    """The Hugging Face cache folder holding both files of ``source`` (checked), downloading them unless ``local_only``."""
+    paths = []
+    for filename in (CONFIG_NAME, WEIGHTS_NAME):
+        path = cache.hub_file(source.hub_repo, filename, source.revision, local_only=local_only)
+        verify_file(path, source, filename, cached=True)
+        paths.append(path)
+    config, weights = paths
+    if config.parent != weights.parent:  # the revision moved between the two calls (a branch, not a commit)
+        raise OSError(f"{source.hub_repo}@{source.revision}: {CONFIG_NAME} and {WEIGHTS_NAME} resolved to different "
+                      f"commits ({config.parent.name}, {weights.parent.name}); load again, or pin a commit hash")
+    return weights.parent
+
+
+def _download(source, filename: str, target: Path) -> None:
+    """Fetch one file of ``source`` from its (non-Hub) URL to ``target`` atomically, refusing a file whose digest differs."""
+    cache.download_file(source.urls[filename], target, displayed_filename=f"{source.name}/{filename}",
+                        verify=lambda path: verify_file(path, source, filename))
 
 
 def fetch_biggan(name: str) -> Path:
-    """The cache folder of a published checkpoint, downloading its missing files (raises OSError offline)."""
+    """The folder holding a published checkpoint's two files: latentlab's cache folder when they are there, else the
+    Hugging Face cache (downloading them there on first use), else the legacy URLs into latentlab's folder.
+
+    Raises ``OSError`` naming the model and the files when offline (``HF_HUB_OFFLINE=1``) or when every download fails,
+    :class:`ChecksumError` when a file is not the published one.
+    """
     source, folder = _check_name(name), checkpoint_folder(name)
-    missing = [f for f in (WEIGHTS_NAME, CONFIG_NAME) if not (folder / f).is_file()]
-    if not missing:
+    if is_checkpoint_folder(folder):
         return folder
+    if source.hub_repo is not None:
+        try:
+            return _from_hub(source, local_only=True)  # already in the Hugging Face cache: no network at all
+        except FileNotFoundError:  # huggingface_hub's LocalEntryNotFoundError: not (all) cached yet
+            pass
     if _offline():
         raise OSError(offline_message(name))
+    failures = []
+    if source.hub_repo is not None:
+        try:
+            return _from_hub(source, local_only=False)
+        except ChecksumError:
+            raise
+        except Exception as error:  # network, HTTP and hub errors: try the legacy URLs
+            failures.append(f"from the Hub ({source.hub_repo}@{source.revision}) with {type(error).__name__}: {error}")
+    missing = [f for f in (WEIGHTS_NAME, CONFIG_NAME) if not (folder / f).is_file()]
     folder.mkdir(parents=True, exist_ok=True)
+    filename = missing[0]
     try:
         for filename in missing:
             _download(source, filename, folder / filename)
     except ChecksumError:
         raise
-    except Exception as error:  # network, HTTP and hub errors all mean: not downloadable from here
-        raise OSError(f"{offline_message(name)}\nThe download failed with {type(error).__name__}: {error}") from error
+    except Exception as error:  # network and HTTP errors all mean: not downloadable from here
+        failures.append(f"from {source.urls[filename]} with {type(error).__name__}: {error}")
+        raise OSError(f"{offline_message(name)}\nThe download failed " + "; then ".join(failures)) from error
     return folder
 
 
@@ -222,5 +272,6 @@ def load_biggan(name_or_path: str | os.PathLike, *, truncation: float = 1.0,
     return model.to(device)
 
 
-__all__ = ["SOURCES", "ChecksumError", "checkpoint_files", "checkpoint_folder", "fetch_biggan", "is_checkpoint_folder",
-           "load_biggan", "offline_message", "read_checkpoint", "verify_file"]
+__all__ = ["BIGGAN_DEEP_128_REPO", "BIGGAN_DEEP_128_REVISION", "SOURCES", "BigGANSource", "ChecksumError",
+           "checkpoint_files", "checkpoint_folder", "fetch_biggan", "is_checkpoint_folder", "load_biggan",
+           "offline_message", "read_checkpoint", "verify_file"]

@@ -14,13 +14,24 @@ from latentlab.images import atomic_write_bytes
 
 
 def save_model(model: torch.nn.Module, path: str | Path, architecture: str, config: dict,
-               metadata: dict[str, str] | None = None) -> Path:
-    """Write a model's state dict with its registered architecture name and config (atomically)."""
+               metadata: dict[str, str] | None = None, *, half: bool = False,
+               compact: dict[str, tuple[list[int], int, float]] | None = None) -> Path:
+    """Write a model's state dict with its registered architecture name and config (atomically).
+
+    ``half``: floating tensors stored in float16; ``compact``: ``{table: (kept row ids, seed, std)}`` stores only
+    those rows of each table, the others being a seeded fill (:mod:`latentlab.zoo.compact_weights`)."""
     from safetensors.torch import save
+
+    from latentlab.zoo.compact_weights import compact_rows, half_precision
 
     meta = {"architecture": architecture, "config": json.dumps(config)}
     meta.update(metadata or {})
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    for name, (keep, seed, std) in (compact or {}).items():
+        tensors, extra = compact_rows(tensors, name, keep, seed=seed, std=std)
+        meta.update(extra)
+    if half:
+        tensors = half_precision(tensors)
     return atomic_write_bytes(path, save(tensors, metadata=meta))
 
 
@@ -55,12 +66,21 @@ def read_metadata(path: str | Path) -> dict[str, str]:
 
 
 def load_state(path: str | Path) -> dict[str, torch.Tensor]:
-    """Tensors of a safetensors file on the CPU (no code is executed); :class:`CorruptFileError` naming it when damaged."""
+    """Tensors of a safetensors file on the CPU (no code is executed), compacted tables rebuilt
+    (:mod:`latentlab.zoo.compact_weights`); :class:`CorruptFileError` naming it when damaged."""
+    from latentlab.zoo.compact_weights import expand_rows
+
     path = _readable(path)
     try:
-        return load_file(str(path), device="cpu")
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = dict(handle.metadata() or {})
+        state = load_file(str(path), device="cpu")
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
         raise _corrupt(path, error) from None
+    try:
+        return expand_rows(state, metadata)
+    except ValueError as error:
+        raise CorruptFileError(f"{str(path)!r}: {error}") from None
 
 
 __all__ = ["save_model", "save_generator", "read_metadata", "load_state", "save_file"]

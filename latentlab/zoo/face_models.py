@@ -10,10 +10,12 @@ name                          kind        what
 
 ``load_generator("celeba-dcgan32")`` (or ``load_model``, or :func:`load_face_model`) reads
 ``<cache>/faces/<name>/<file>`` (see :func:`latentlab.zoo.cache.cache_dir`; ``LATENTLAB_CACHE``
-moves it). A missing file is downloaded once from the pinned commit on GitHub with the shared
-atomic downloader, and kept only when its size and SHA-256 are the recorded ones; a cached file
-is checked the same way before it is read. Offline, an ``OSError`` says what to download and
-where to put it. Files are read with ``torch.load(..., weights_only=True)`` (tensors only).
+moves it). A missing file is downloaded once from the pinned commit on GitHub (not the Hugging
+Face Hub) with a plain HTTPS request, atomically (:func:`latentlab.zoo.cache.download_file`), and
+kept only when its size and SHA-256 are the recorded ones; a cached file is checked the same way
+before it is read. With ``HF_HUB_OFFLINE=1``, or when the download fails, one ``OSError`` says
+what to download and where to put it. Files are read with ``torch.load(..., weights_only=True)``
+(tensors only).
 
 The weights were trained on CelebA, whose images are licensed for non-commercial research use only.
 """
@@ -31,6 +33,7 @@ from torch import nn
 from latentlab.errors import CorruptFileError, check_device, lookup
 from latentlab.generators.dcgan import DCGANDiscriminator, DCGANGenerator
 from latentlab.generators.face_vae import FaceVAE
+from latentlab.zoo import cache
 from latentlab.zoo.cache import SingleFileSource, cache_dir, digest_mismatch
 from latentlab.zoo.registry import MODELS, ModelEntry, register_model
 
@@ -54,7 +57,6 @@ class FaceSource(SingleFileSource):
     licence: str
     description: str
     build: Callable[[dict[str, torch.Tensor]], nn.Module]
-    hub_mirror: str | None = None  # none: the shared downloader tries only the URL
 
     def digest(self, filename: str) -> tuple[int, str] | None:
         """(size, SHA-256) of the file."""
@@ -93,8 +95,12 @@ def checkpoint_path(name: str) -> Path:
 
 def offline_message(name: str) -> str:
     """How to make a face model's file available without a network connection."""
+    from latentlab.zoo import biggan_checkpoints  # the shared offline switch
+
     source, target = _check_name(name), checkpoint_path(name)
-    return (f"could not load {name!r}: its file is not in the cache ({target}) and cannot be downloaded (offline?). "
+    why = ("HF_HUB_OFFLINE is set, so latentlab downloads nothing" if biggan_checkpoints._offline()
+           else "it cannot be downloaded from here (offline?)")
+    return (f"could not load {name!r}: its file {source.filename} is not in the cache ({target}) and {why}. "
             f"On a machine with internet run\n"
             f"    python -c \"from latentlab.zoo.face_models import fetch_face_model; fetch_face_model('{name}')\"\n"
             f"or download\n    {source.url}\n(`sha256sum` must print {source.sha256}, {source.size:,} bytes) "
@@ -105,7 +111,8 @@ def _download(source: FaceSource, target: Path) -> None:
     """Fetch ``source`` to ``target`` atomically, refusing a file whose size or SHA-256 differ (ChecksumError)."""
     from latentlab.zoo import biggan_checkpoints
 
-    biggan_checkpoints._download(source, source.filename, target)
+    cache.download_file(source.url, target, displayed_filename=f"{source.name}/{source.filename}",
+                        verify=lambda path: biggan_checkpoints.verify_file(path, source, source.filename))
 
 
 def verify_cached(path: Path, source: FaceSource) -> None:
@@ -119,8 +126,8 @@ def verify_cached(path: Path, source: FaceSource) -> None:
 
 def fetch_face_model(name: str) -> Path:
     """The checked cache file of a face model, downloading it if missing (OSError offline)."""
-    from latentlab.zoo import biggan_checkpoints
-    from latentlab.zoo.biggan_checkpoints import ChecksumError
+    from latentlab.zoo import biggan_checkpoints  # the shared offline switch
+    from latentlab.zoo.cache import ChecksumError
 
     source, target = _check_name(name), checkpoint_path(name)
     if not target.is_file():

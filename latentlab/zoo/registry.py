@@ -133,3 +133,13 @@ def get_model_entry(name: str, kind: str | None = None) -> ModelEntry:
                                     f"latentlab.load_model({name!r})")
         raise unknown_name_error(f"{kind or 'model'}", name, candidates)
     return MODELS[name]
+
+
+def list_models(kind: str | None = None) -> list[str]:
+    """The registered model names, sorted; ``kind`` keeps one kind: 'generator', 'probe', 'clip', 'perceptual' or
+    'metric' (an unknown kind raises a ValueError suggesting the close ones)."""
+    if kind is not None and not isinstance(kind, str):
+        raise InvalidInputError(f"kind must be None or one of {', '.join(map(repr, KINDS))}, got {kind!r} "
+                                f"({type(kind).__name__})")
+    kind = check_kind(kind)
+    return sorted(name for name, entry in MODELS.items() if kind is None or entry.kind == kind)

@@ -24,8 +24,10 @@ eval mode with frozen weights, from
   relative, below float32 resolution for trained weights), and it multiplies ToRGB's weight by
   the gain instead of the style (rounding-level differences);
 - a **published name** (:data:`SOURCES`), downloaded once into ``<cache>/stylegan2/<name>/`` (see
-  :func:`latentlab.zoo.cache.cache_dir`) with BigGAN-deep's atomic downloader; offline, an
-  ``OSError`` says what to download and where to put it.
+  :func:`latentlab.zoo.cache.cache_dir`) from NVIDIA's server (not the Hugging Face Hub) with a
+  plain HTTPS request, atomically (:func:`latentlab.zoo.cache.download_file`); with
+  ``HF_HUB_OFFLINE=1``, or when the download fails, one ``OSError`` says what to download and
+  where to put it.
 
 ``stylegan2-ffhq-1024`` is stylegan2-ada-pytorch's ``ffhq.pkl`` (FFHQ, trained with the original
 StyleGAN2); ``-metfaces-1024`` and ``-afhqcat-512`` are its ADA models. ``-church-256``,
@@ -50,6 +52,7 @@ import torch
 
 from latentlab.errors import CorruptFileError, LatentlabError, check_device, lookup
 from latentlab.generators.stylegan2 import StyleGAN2, StyleGAN2Config, setup_filter
+from latentlab.zoo import cache
 from latentlab.zoo.cache import SingleFileSource, cache_dir
 from latentlab.zoo.safe_pickle import PersistentRecord, TFNetworkRecord, UnsafePickleError, read_network_pickle
 
@@ -64,13 +67,12 @@ LICENCE = "NVIDIA Source Code License-NC (non-commercial research use)"
 
 @dataclass(frozen=True)
 class StyleGAN2Source(SingleFileSource):
-    """Where a published StyleGAN2 file comes from (shaped like BigGAN-deep's source for its downloader)."""
+    """Where a published StyleGAN2 file comes from (NVIDIA's server: a plain download, not the Hub)."""
 
     name: str
     url: str
     resolution: int
     description: str
-    hub_mirror: str | None = None
 
     def digest(self, filename: str) -> tuple[int, str] | None:
         """(size, SHA-256) of the file where known: none are known here, so these files are checked by loading."""
@@ -373,8 +375,12 @@ def read_stylegan2(path: str | os.PathLike) -> tuple[StyleGAN2Config, dict[str, 
 # --- downloads ------------------------------------------------------------------------------------
 def offline_message(name: str) -> str:
     """How to make a published checkpoint available without a network connection."""
+    from latentlab.zoo import biggan_checkpoints  # the shared offline switch
+
     source, target = _check_name(name), checkpoint_path(name)
-    return (f"could not load {name!r}: its file is not in the cache ({target}) and cannot be downloaded (offline?). "
+    why = ("HF_HUB_OFFLINE is set, so latentlab downloads nothing" if biggan_checkpoints._offline()
+           else "it cannot be downloaded from here (offline?)")
+    return (f"could not load {name!r}: its file {source.filename} is not in the cache ({target}) and {why}. "
             f"On a machine with internet run\n"
             f"    python -c \"from latentlab.zoo.stylegan2_checkpoints import fetch_stylegan2; fetch_stylegan2('{name}')\"\n"
             f"or download\n    {source.url}\nand copy it to {target} here (or set LATENTLAB_CACHE), or load the file "
@@ -383,17 +389,16 @@ def offline_message(name: str) -> str:
 
 def fetch_stylegan2(name: str) -> Path:
     """The cached file of a published checkpoint, downloading it if missing (raises OSError offline)."""
-    from latentlab.zoo import biggan_checkpoints  # its atomic downloader and offline check
+    from latentlab.zoo import biggan_checkpoints  # the shared offline switch
 
     source, target = _check_name(name), checkpoint_path(name)
     if target.is_file():
         return target
     if biggan_checkpoints._offline():
         raise OSError(offline_message(name))
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        biggan_checkpoints._download(source, source.filename, target)
-    except Exception as error:  # network, HTTP and hub errors all mean: not downloadable from here
+        cache.download_file(source.url, target, displayed_filename=f"{name}/{source.filename}")
+    except Exception as error:  # network and HTTP errors all mean: not downloadable from here
         raise OSError(f"{offline_message(name)}\nThe download failed with {type(error).__name__}: {error}") from error
     return target
 

@@ -2,7 +2,6 @@
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 import torch
@@ -161,7 +160,8 @@ def test_registered_names_load_from_the_cache(monkeypatch, tmp_path, narrow_refe
 
 def test_downloads_are_atomic(monkeypatch, tmp_path, narrow_reference):
     import huggingface_hub
-    import huggingface_hub.file_download as hf
+
+    import latentlab.zoo.cache as hf  # the plain (non-Hub) downloader: download_url(url, handle, **kwargs)
 
     source = write_checkpoint(narrow_reference, tmp_path / "remote")
     monkeypatch.setenv("LATENTLAB_CACHE", str(tmp_path / "cache"))
@@ -171,7 +171,7 @@ def test_downloads_are_atomic(monkeypatch, tmp_path, narrow_reference):
         handle.write(b"half a file")
         raise ConnectionError("connection reset")
 
-    monkeypatch.setattr(hf, "http_get", broken)
+    monkeypatch.setattr(hf, "download_url", broken)
     with pytest.raises(OSError, match="connection reset"):
         load_generator("biggan-deep-512")
     folder = checkpoint_folder("biggan-deep-512")
@@ -180,22 +180,26 @@ def test_downloads_are_atomic(monkeypatch, tmp_path, narrow_reference):
     def served(url, handle, **kwargs):
         handle.write((source / url.rsplit("-", 1)[-1]).read_bytes())  # .../biggan-deep-512-config.json
 
-    monkeypatch.setattr(hf, "http_get", served)
+    monkeypatch.setattr(hf, "download_url", served)
     generator = load_generator("biggan-deep-512")  # no known digest: checked by loading only
     assert sorted(p.name for p in folder.iterdir()) == ["config.json", "pytorch_model.bin"]
     assert generator.latent_dim == 128
 
-    def hub(repo_id, filename, local_dir):  # the 128 px files also come from a Hub mirror
-        assert repo_id == "osanseviero/BigGAN-deep-128"
-        path = Path(local_dir, filename)
+    def hub(repo_id, filename, *, revision, local_files_only=False, **kwargs):  # the 128 px files come from the Hub
+        assert (repo_id, revision) == ("osanseviero/BigGAN-deep-128", biggan_checkpoints.BIGGAN_DEEP_128_REVISION)
+        path = tmp_path / "hf-cache" / "snapshots" / "0123abc" / filename  # as in the Hugging Face cache
+        if local_files_only and not path.is_file():
+            raise huggingface_hub.utils.LocalEntryNotFoundError(f"{filename} is not cached")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes((source / filename).read_bytes())
         return str(path)
 
-    monkeypatch.setattr(hf, "http_get", broken)
+    monkeypatch.setattr(hf, "download_url", broken)
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", hub)
     assert isinstance(load_generator("biggan-deep-128"), BigGANDeep)
-    assert sorted(p.name for p in checkpoint_folder("biggan-deep-128").iterdir()) == ["config.json", "pytorch_model.bin"]
+    assert not checkpoint_folder("biggan-deep-128").exists()  # into the Hugging Face cache, not latentlab's folder
+    assert sorted(p.name for p in (tmp_path / "hf-cache" / "snapshots" / "0123abc").iterdir()) == ["config.json",
+                                                                                                 "pytorch_model.bin"]
 
 
 def test_the_published_256_config_digest_pins_the_block_layout():
@@ -214,12 +218,12 @@ def test_downloads_with_a_known_digest_are_checked(monkeypatch, tmp_path, narrow
     import dataclasses
     import hashlib
 
-    import huggingface_hub.file_download as hf
+    import latentlab.zoo.cache as hf  # the plain (non-Hub) downloader: download_url(url, handle, **kwargs)
 
     source = write_checkpoint(narrow_reference, tmp_path / "remote")
     monkeypatch.setenv("LATENTLAB_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(biggan_checkpoints, "_offline", lambda: False)
-    monkeypatch.setattr(hf, "http_get", lambda url, handle, **kw: handle.write((source / url.rsplit("-", 1)[-1]).read_bytes()))
+    monkeypatch.setattr(hf, "download_url", lambda url, handle, **kw: handle.write((source / url.rsplit("-", 1)[-1]).read_bytes()))
     folder = checkpoint_folder("biggan-deep-256")
     with pytest.raises(biggan_checkpoints.ChecksumError, match="not the published file") as info:
         load_generator("biggan-deep-256")  # a narrow test model is not DeepMind's 256 px one

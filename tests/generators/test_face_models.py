@@ -297,8 +297,7 @@ def test_an_empty_cache_offline_says_what_to_download_and_where(tmp_path, monkey
 
 @needs_realdata
 def test_downloads_are_checked_against_the_recorded_checksum(tmp_path, monkeypatch):
-    import huggingface_hub.file_download as hf
-
+    import latentlab.zoo.cache as hf  # the plain (non-Hub) downloader: download_url(url, handle, **kwargs)
     from latentlab import load_generator
     from latentlab.zoo import biggan_checkpoints
     from latentlab.zoo.biggan_checkpoints import ChecksumError
@@ -306,7 +305,7 @@ def test_downloads_are_checked_against_the_recorded_checksum(tmp_path, monkeypat
     monkeypatch.setenv("LATENTLAB_CACHE", str(tmp_path))
     monkeypatch.setattr(biggan_checkpoints, "_offline", lambda: False)
     target = face_models.checkpoint_path("celeba-vae64")
-    monkeypatch.setattr(hf, "http_get", lambda url, handle, **kwargs: handle.write(b"not the published file"))
+    monkeypatch.setattr(hf, "download_url", lambda url, handle, **kwargs: handle.write(b"not the published file"))
     with pytest.raises(ChecksumError, match="is not the published file"):
         load_generator("celeba-vae64")
     assert list(target.parent.iterdir()) == []  # refused and not kept
@@ -317,7 +316,7 @@ def test_downloads_are_checked_against_the_recorded_checksum(tmp_path, monkeypat
         urls.append(url)
         handle.write((PRETRAINED / FILES["celeba-vae64"]).read_bytes())
 
-    monkeypatch.setattr(hf, "http_get", served)
+    monkeypatch.setattr(hf, "download_url", served)
     assert isinstance(load_generator("celeba-vae64"), FaceVAE) and target.is_file()
     load_generator("celeba-vae64")  # from the cache: no second download
     assert urls == [face_models.SOURCES["celeba-vae64"].url]

@@ -437,15 +437,14 @@ def test_published_names_resolve_to_nvidia_urls(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("offline", [True, False], ids=["HF_HUB_OFFLINE", "no-network"])
 def test_offline_with_an_empty_cache_says_what_to_download_and_where(monkeypatch, tmp_path, registered, offline):
-    import huggingface_hub.file_download as hf
-
+    import latentlab.zoo.cache as hf  # the plain (non-Hub) downloader: download_url(url, handle, **kwargs)
     from latentlab import load_generator
     from latentlab.zoo import biggan_checkpoints
 
     def unreachable(url, handle, **kwargs):
         raise ConnectionError(f"cannot reach {url}")
 
-    monkeypatch.setattr(hf, "http_get", unreachable)  # never a real download, whatever the environment
+    monkeypatch.setattr(hf, "download_url", unreachable)  # never a real download, whatever the environment
     monkeypatch.setattr(biggan_checkpoints, "_offline", lambda: offline)
     monkeypatch.setenv("LATENTLAB_CACHE", str(tmp_path))
     for load in (lambda: load_stylegan2("stylegan2-church-256"), lambda: load_generator("stylegan2-church-256")):
@@ -459,8 +458,7 @@ def test_offline_with_an_empty_cache_says_what_to_download_and_where(monkeypatch
 
 
 def test_downloads_are_atomic_and_land_in_the_cache(monkeypatch, tmp_path, registered):
-    import huggingface_hub.file_download as hf
-
+    import latentlab.zoo.cache as hf  # the plain (non-Hub) downloader: download_url(url, handle, **kwargs)
     from latentlab import load_generator
     from latentlab.zoo import biggan_checkpoints
 
@@ -474,7 +472,7 @@ def test_downloads_are_atomic_and_land_in_the_cache(monkeypatch, tmp_path, regis
         handle.write(b"half a file")
         raise ConnectionError("connection reset")
 
-    monkeypatch.setattr(hf, "http_get", broken)
+    monkeypatch.setattr(hf, "download_url", broken)
     with pytest.raises(OSError, match="connection reset"):
         load_generator("stylegan2-ffhq-1024")
     target = checkpoint_path("stylegan2-ffhq-1024")
@@ -486,7 +484,7 @@ def test_downloads_are_atomic_and_land_in_the_cache(monkeypatch, tmp_path, regis
         urls.append(url)
         handle.write(served_file.read_bytes())
 
-    monkeypatch.setattr(hf, "http_get", served)
+    monkeypatch.setattr(hf, "download_url", served)
     loaded = load_generator("stylegan2-ffhq-1024")
     assert urls == [SOURCES["stylegan2-ffhq-1024"].url] and target.is_file()
     assert isinstance(loaded, StyleGAN2) and torch.equal(loaded.w_avg, original.w_avg)

@@ -2,7 +2,7 @@ import torch
 
 from latentlab.data import render_shapes
 from latentlab.data.captions import HELD_OUT_PREFIXES, compositional_captions
-from latentlab.recipes.shapes_clip import CLIPTrainConfig, export, train_clip, training_batch
+from latentlab.recipes.shapes_clip import CLIPTrainConfig, _kept_token_rows, export, train_clip, training_batch
 from latentlab.zoo.open_clip_models import load_clip
 
 
@@ -37,8 +37,17 @@ def test_training_resumes_exactly_and_exports_a_loadable_model(tmp_path):
         assert torch.equal(a, b), name
     path = export(resumed, tmp_path / "clip.safetensors", steps=3)
     bundle = load_clip(str(path))
+    # the export is float16, and keeps the token rows training moved (the others are a seeded fill)
+    kept = _kept_token_rows(resumed, config.seed)
+    assert 10 < len(kept) < 1000  # the captions' tokens and those of the zero-shot texts, not the whole vocabulary
+    loaded = bundle.model.state_dict()
+    for name, value in resumed.state_dict().items():
+        if name == "token_embedding.weight":
+            assert torch.equal(loaded[name][kept], value[kept].half().float()), name
+        elif value.is_floating_point():
+            assert torch.equal(loaded[name], value.half().float()), name
     images = render_shapes(2, seed=0).images
     with torch.no_grad():
         expected = torch.nn.functional.normalize(resumed.encode_image((images - torch.tensor(bundle.mean).view(1, 3, 1, 1))
                                                                       / torch.tensor(bundle.std).view(1, 3, 1, 1)), dim=-1)
-        assert torch.allclose(bundle.encode_images(images), expected, atol=1e-5)
+        assert torch.allclose(bundle.encode_images(images), expected, atol=5e-3)
