@@ -32,7 +32,9 @@ from latentlab.training.precision import autocast_dtype
 
 @dataclass
 class GANTrainConfig:
-    """Hyper-parameters of :func:`train_gan` (defaults: the ``shapes-biggan`` recipe)."""
+    """Hyper-parameters of :func:`train_gan`. The defaults train a GAN from scratch by the adversarial loss alone (two
+    time-scale rates, hinge loss); the shipped ``shapes-biggan`` recipe is :data:`latentlab.recipes.shapes_biggan.TRAINING`
+    (mostly paired steps, then the discriminator at a small weight)."""
 
     steps: int = 6500
     batch_size: int = 32
