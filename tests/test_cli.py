@@ -89,7 +89,7 @@ def test_every_model_command_refuses_an_absent_cuda_before_any_work(tmp_path, ca
     out = tmp_path / "out"
     assert main([*MODEL_COMMANDS[command], "--device", "cuda", "--out", str(out)]) == 2
     err = _one_error_line(capsys, command)
-    assert "device 'cuda' is not available here (torch.cuda.is_available() is False); available: cpu" in err
+    assert "device 'cuda' is not available on this machine (torch.cuda.is_available() is False); use 'cpu'" in err
     assert not out.exists()
 
 
@@ -109,7 +109,7 @@ def test_a_gpu_index_past_the_last_gpu_is_refused(tmp_path, capsys, monkeypatch)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     assert main(["sample", "--device", "cuda:1", "--out", str(tmp_path / "x.png")]) == 2
     err = _one_error_line(capsys, "sample")
-    assert "device 'cuda:1' is not available here: this machine has 1 CUDA device (cuda:0); available: cpu, cuda, cuda:0" in err
+    assert "device 'cuda:1' is not available on this machine: it has 1 CUDA device (cuda:0..cuda:0); use 'cpu', 'cuda', 'cuda:0'" in err
 
 
 def test_an_absent_mps_is_refused(tmp_path, capsys, monkeypatch):
@@ -117,7 +117,7 @@ def test_an_absent_mps_is_refused(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     assert main(["sample", "--device", "mps", "--out", str(tmp_path / "x.png")]) == 2
-    assert "device 'mps' is not available here (torch.backends.mps.is_available() is False)" in _one_error_line(capsys, "sample")
+    assert "device 'mps' is not available on this machine (torch.backends.mps.is_available() is False)" in _one_error_line(capsys, "sample")
 
 
 @pytest.mark.parametrize("device, hint", [("CUDA", "'cuda'"), ("cuda1", "'cuda:1'"), ("Cpu", "'cpu'"), ("tpu", None)])

@@ -231,9 +231,11 @@ def test_code_executing_pickles_are_refused_and_never_run(tmp_path):
     assert "torch.nn.modules.linear.Linear" in _refused(pickle.dumps(torch.nn.Linear(2, 2)))
     assert "._reconstructor" in _refused(pickle.dumps(argparse.Namespace(a=1), protocol=1))
     buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=4)
-    pickler.persistent_id = lambda obj: "storage0" if isinstance(obj, bytes) else None
-    pickler.dump({"x": b"data"})
+    class PersistentPickler(pickle.Pickler):  # (Python 3.13 made the instance attribute read-only)
+        def persistent_id(self, obj):
+            return "storage0" if isinstance(obj, bytes) else None
+
+    PersistentPickler(buffer, protocol=4).dump({"x": b"data"})
     assert "persistent id" in _refused(buffer.getvalue())
     # BUILD (setting attributes) on an allowed function is refused: it could rewire a torch helper
     build_on_function = b"\x80\x04ctorch._utils\n_rebuild_tensor_v2\n}X\x0c\x00\x00\x00__defaults__N\x86b."
